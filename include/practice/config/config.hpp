@@ -1,0 +1,55 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace practice::config {
+
+struct SmtpConfig {
+  std::string url;
+  std::string security = "starttls"; // "starttls" | "tls" | "none"
+  std::optional<std::string> username;
+  std::optional<std::string> password_command;
+  std::optional<std::string> password_env;
+  std::optional<std::string> password; // only from a file no one else can read
+  int timeout_seconds = 30;
+  int connect_timeout_seconds = 10;
+};
+
+struct ReminderConfig {
+  int every_days = 3;
+  int count = 1;
+  std::optional<std::string> timezone;
+  std::vector<std::string> business_days;
+  std::optional<std::string> holidays_file;
+  std::optional<std::string> send_window;
+};
+
+// config.toml, with defaults for everything that is not set.
+struct Config {
+  std::string path; // the file it came from; empty when defaults only
+  std::optional<std::string> user;
+  std::optional<std::string> firm_name;
+  std::optional<std::string> firm_email;
+  std::vector<std::string> firm_notify;
+  std::optional<std::string> mail_transport; // "smtp" | "file"; none: mail stays queued
+  std::string mail_dir = "outbox-mail";
+  SmtpConfig smtp;
+  ReminderConfig reminders;
+  std::optional<std::string> portal_base_url;
+  std::vector<std::string> warnings; // unknown keys, one sentence each
+};
+
+// Parses TOML text read from `path` (used in messages). Throws ConfigError
+// naming the key and the file for a wrong type or value, or a syntax error.
+Config parse_config(std::string_view text, const std::string& path);
+
+enum class MissingFile { defaults, error };
+
+// Loads `path`; a missing file means defaults or ConfigError as told. A
+// `smtp.password` key is refused unless the file is private (0600 or stricter).
+Config load_config(const std::string& path, MissingFile missing);
+
+} // namespace practice::config

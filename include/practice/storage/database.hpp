@@ -1,0 +1,118 @@
+#pragma once
+
+#include "practice/util/time.hpp"
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace practice::storage {
+
+class Database;
+
+// A prepared statement, finalized on destruction. Bind with bind(1, v) or
+// bind_all(v1, v2, ...); an empty optional binds NULL. Columns are 0-based.
+class Statement {
+public:
+  Statement(Database& db, std::string_view sql);
+
+  Statement& bind(int index, std::nullptr_t);
+  Statement& bind(int index, int value) { return bind(index, static_cast<int64_t>(value)); }
+  Statement& bind(int index, int64_t value);
+  Statement& bind(int index, bool value) { return bind(index, static_cast<int64_t>(value)); }
+  Statement& bind(int index, double value);
+  Statement& bind(int index, std::string_view value);
+  Statement& bind(int index, const std::string& value) { return bind(index, std::string_view(value)); }
+  Statement& bind(int index, const char* value) { return bind(index, std::string_view(value)); }
+  template <typename T> Statement& bind(int index, const std::optional<T>& value) {
+    if (value) {
+      return bind(index, *value);
+    }
+    return bind(index, nullptr);
+  }
+
+  template <typename... Args> Statement& bind_all(const Args&... args) {
+    int index = 0;
+    (bind(++index, args), ...);
+    return *this;
+  }
+
+  // Advances to the next row; false when done. Throws on error.
+  bool step();
+  // Runs a statement that returns no rows.
+  void run();
+  void reset();
+  int parameter_count() const { return sqlite3_bind_parameter_count(m_stmt.get()); }
+
+  bool is_null(int col) const;
+  int64_t int64(int col) const;
+  double real(int col) const;
+  std::string text(int col) const;
+  std::string_view text_view(int col) const;
+  std::optional<int64_t> opt_int64(int col) const;
+  std::optional<std::string> opt_text(int col) const;
+  // An ISO 8601 column as an instant (the epoch if it does not parse).
+  util::TimePoint time(int col) const;
+  std::optional<util::TimePoint> opt_time(int col) const;
+
+private:
+  struct Finalize {
+    void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
+  };
+  Database& m_db;
+  std::unique_ptr<sqlite3_stmt, Finalize> m_stmt;
+};
+
+enum class OpenMode { existing, create };
+
+// One SQLite connection with practice's settings applied at open:
+// foreign_keys=ON, journal_mode=WAL, synchronous=FULL, a busy timeout,
+// trusted_schema=OFF and defensive mode. Paths ":memory:" open in memory.
+class Database {
+public:
+  // Throws NotFound when `mode` is existing and the file does not exist.
+  Database(const std::string& path, OpenMode mode, int busy_timeout_ms = 10000);
+
+  sqlite3* handle() const { return m_db.get(); }
+  const std::string& path() const { return m_path; }
+
+  // Runs one or more statements with no parameters.
+  void exec(std::string_view sql);
+  int64_t last_insert_id() const;
+  int changes() const;
+
+  // Throws the practice error matching an SQLite result code.
+  [[noreturn]] void fail(int rc, std::string_view context) const;
+
+private:
+  struct Close {
+    void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
+  };
+  std::string m_path;
+  std::unique_ptr<sqlite3, Close> m_db;
+};
+
+enum class TxMode { read, write };
+
+// A transaction: BEGIN IMMEDIATE for writes (so the write lock is taken up
+// front and a busy database fails early), BEGIN DEFERRED for reads. Rolls
+// back on destruction unless commit() was called.
+class Transaction {
+public:
+  Transaction(Database& db, TxMode mode);
+  ~Transaction();
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+
+  void commit();
+
+private:
+  Database& m_db;
+  bool m_open = true;
+};
+
+} // namespace practice::storage

@@ -1,0 +1,19 @@
+#pragma once
+
+#include "practice/storage/database.hpp"
+
+namespace practice::storage {
+
+// The schema version this build writes.
+int latest_schema_version();
+
+// The schema version stored in `db` (0 for a new, empty file).
+int schema_version(Database& db);
+
+// Applies every pending numbered migration, each in its own transaction that
+// also sets PRAGMA user_version. Returns how many were applied. Throws
+// ConfigError when the file belongs to another application or was written by
+// a newer practice.
+int apply_migrations(Database& db);
+
+} // namespace practice::storage

@@ -1,0 +1,31 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace practice::util {
+
+// Checks one line of user text (a name, a title): trimmed, non-empty, at most
+// `max_length` bytes, valid UTF-8, no control characters. Returns the trimmed
+// text; throws InvalidInput naming `what` otherwise.
+std::string require_line(std::string_view what, std::string_view value,
+                         size_t max_length = 200);
+
+// Like require_line but allows line breaks and tabs (messages, comments).
+std::string require_text(std::string_view what, std::string_view value,
+                         size_t max_length = 10000);
+
+// True when `address` is a plain mailbox "local@domain.tld": printable ASCII,
+// no spaces, quotes, angle brackets, CR, LF or NUL; a dotted domain of
+// letters, digits and hyphens. Strict on purpose: such addresses go into SMTP
+// envelopes and headers.
+bool is_valid_email(std::string_view address);
+
+// Returns the trimmed address with its domain in lower case; throws
+// InvalidInput naming `what` when it is not a valid address.
+std::string require_email(std::string_view what, std::string_view address);
+
+// True when `s` is well-formed UTF-8.
+bool is_valid_utf8(std::string_view s);
+
+} // namespace practice::util

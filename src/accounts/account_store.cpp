@@ -1,0 +1,121 @@
+#include "practice/accounts/account_store.hpp"
+
+#include "practice/storage/resolve.hpp"
+
+#include <unordered_map>
+
+namespace practice::accounts {
+
+namespace {
+
+constexpr std::string_view k_select = R"sql(
+SELECT a.id, a.name, a.type, a.created_at, a.archived_at,
+       (SELECT count(*) FROM contacts c WHERE c.account_id = a.id AND c.removed_at IS NULL)
+FROM accounts a)sql";
+
+Account read_account(const storage::Statement& s) {
+  Account a;
+  a.id = s.int64(0);
+  a.name = s.text(1);
+  a.type = parse_account_type(s.text_view(2)).value_or(AccountType::individual);
+  a.created_at = s.time(3);
+  a.archived_at = s.opt_time(4);
+  a.contact_count = s.int64(5);
+  return a;
+}
+
+} // namespace
+
+int64_t AccountStore::insert(const Account& a) {
+  storage::Statement s(m_db,
+                       "INSERT INTO accounts (name, type, created_at, archived_at) VALUES (?, ?, ?, ?)");
+  s.bind_all(a.name, to_string(a.type), util::format_iso(a.created_at),
+             util::format_iso(a.archived_at));
+  s.run();
+  return m_db.last_insert_id();
+}
+
+void AccountStore::update(const Account& a) {
+  storage::Statement s(m_db,
+                       "UPDATE accounts SET name = ?2, type = ?3, archived_at = ?4 WHERE id = ?1");
+  s.bind_all(a.id, a.name, to_string(a.type), util::format_iso(a.archived_at));
+  s.run();
+}
+
+std::optional<Account> AccountStore::get(int64_t id) {
+  storage::Statement s(m_db, std::string(k_select) + " WHERE a.id = ?");
+  s.bind(1, id);
+  if (!s.step()) {
+    return std::nullopt;
+  }
+  Account a = read_account(s);
+  storage::Statement staff(m_db, R"sql(
+SELECT s.id, s.name, s.email FROM account_staff x JOIN staff s ON s.id = x.staff_id
+WHERE x.account_id = ? ORDER BY s.name, s.id)sql");
+  staff.bind(1, id);
+  while (staff.step()) {
+    a.assigned.push_back({staff.int64(0), staff.text(1), staff.text(2)});
+  }
+  return a;
+}
+
+std::vector<Account> AccountStore::list(const AccountFilter& f) {
+  storage::Statement s(m_db, std::string(k_select) + R"sql(
+WHERE (?1 = 1 OR a.archived_at IS NULL)
+  AND (?2 IS NULL OR EXISTS (SELECT 1 FROM account_staff x WHERE x.account_id = a.id AND x.staff_id = ?2))
+ORDER BY a.name COLLATE NOCASE, a.id)sql");
+  s.bind(1, f.archived == IncludeArchived::yes);
+  s.bind(2, f.assigned_to);
+  std::vector<Account> out;
+  std::unordered_map<int64_t, size_t> index;
+  while (s.step()) {
+    index.emplace(s.int64(0), out.size());
+    out.push_back(read_account(s));
+  }
+  // One query for all assignments beats one per account.
+  storage::Statement staff(m_db, R"sql(
+SELECT x.account_id, s.id, s.name, s.email FROM account_staff x JOIN staff s ON s.id = x.staff_id
+ORDER BY s.name, s.id)sql");
+  while (staff.step()) {
+    const auto it = index.find(staff.int64(0));
+    if (it != index.end()) {
+      out[it->second].assigned.push_back({staff.int64(1), staff.text(2), staff.text(3)});
+    }
+  }
+  return out;
+}
+
+int64_t AccountStore::resolve(std::string_view ref) {
+  static constexpr storage::RefQueries k_queries{
+      "account",
+      "name",
+      "SELECT id FROM accounts WHERE id = ?1",
+      "SELECT id, type || CASE WHEN archived_at IS NULL THEN '' ELSE ', archived' END "
+      "FROM accounts WHERE name = ?1 COLLATE NOCASE ORDER BY id",
+      "SELECT name FROM accounts",
+  };
+  return storage::resolve_ref(m_db, k_queries, ref);
+}
+
+bool AccountStore::is_assigned(int64_t account_id, int64_t staff_id) {
+  storage::Statement s(m_db,
+                       "SELECT 1 FROM account_staff WHERE account_id = ? AND staff_id = ?");
+  s.bind_all(account_id, staff_id);
+  return s.step();
+}
+
+void AccountStore::assign(int64_t account_id, int64_t staff_id, util::TimePoint at) {
+  storage::Statement s(m_db, R"sql(
+INSERT INTO account_staff (account_id, staff_id, assigned_at) VALUES (?, ?, ?)
+ON CONFLICT DO NOTHING)sql");
+  s.bind_all(account_id, staff_id, util::format_iso(at));
+  s.run();
+}
+
+void AccountStore::unassign(int64_t account_id, int64_t staff_id) {
+  storage::Statement s(m_db, "DELETE FROM account_staff WHERE account_id = ? AND staff_id = ?");
+  s.bind_all(account_id, staff_id);
+  s.run();
+}
+
+} // namespace practice::accounts

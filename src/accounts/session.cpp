@@ -1,0 +1,40 @@
+#include "practice/accounts/session.hpp"
+
+#include "practice/accounts/staff_store.hpp"
+#include "practice/error.hpp"
+
+#include <fmt/format.h>
+
+namespace practice::accounts {
+
+Session make_session(storage::Database& db, util::TimePoint now,
+                     const std::optional<std::string>& as, const std::string& os_user) {
+  Session s{db, now, audit::Actor::system(), std::nullopt, false};
+  StaffStore staff(db);
+  if (staff.count_active() == 0) {
+    s.open_access = true;
+    s.actor = {audit::ActorKind::os_user, std::nullopt, as.value_or(os_user)};
+    return s;
+  }
+  if (!as || as->empty()) {
+    s.actor = {audit::ActorKind::os_user, std::nullopt, os_user};
+    return s;
+  }
+  try {
+    s.staff = staff.resolve(*as);
+  } catch (const NotFound& e) {
+    throw PermissionDenied(fmt::format("cannot act as \"{}\": {}", *as, e.what()),
+                           "pass --as with a staff member's id, email or name");
+  }
+  s.actor = {audit::ActorKind::staff, s.staff->id, s.staff->email};
+  return s;
+}
+
+void require_staff_actor(const Session& s) {
+  if (!s.open_access && !s.staff) {
+    throw PermissionDenied("no acting staff member is set",
+                           "pass --as STAFF, set PRACTICE_USER, or set user = \"...\" in config.toml");
+  }
+}
+
+} // namespace practice::accounts

@@ -1,0 +1,219 @@
+#include "app.hpp"
+#include "views.hpp"
+
+#include "practice/accounts/account_store.hpp"
+#include "practice/accounts/contact_store.hpp"
+#include "practice/accounts/directory.hpp"
+
+#include <fmt/format.h>
+
+#include <memory>
+
+namespace practice::cli {
+
+namespace {
+
+constexpr std::string_view k_types = "individual, company";
+
+struct AccountOptions {
+  std::string ref;
+  std::string name;
+  std::optional<std::string> new_name;
+  std::optional<std::string> type;
+  std::string staff;
+  bool archived = false;
+  std::optional<std::string> assigned;
+};
+
+accounts::AccountType parse_type(const std::string& v) {
+  return parse_choice<accounts::AccountType>("account type", v, accounts::parse_account_type,
+                                             k_types);
+}
+
+std::string assigned_text(const accounts::Account& a) {
+  std::string out;
+  for (const auto& r : a.assigned) {
+    out += fmt::format("{}{}", out.empty() ? "" : ", ", r.email);
+  }
+  return out.empty() ? "-" : out;
+}
+
+void print_account(Context& ctx, const accounts::Account& a, const std::string& line) {
+  if (ctx.out.json()) {
+    ctx.out.print_json(to_json(a));
+  } else {
+    ctx.out.print_line(line);
+  }
+}
+
+void run_add(const AccountOptions& o, Context& ctx) {
+  const auto type = o.type ? parse_type(*o.type) : accounts::AccountType::individual;
+  const auto a =
+      ctx.write([&](accounts::Session& s) { return accounts::add_account(s, o.name, type); });
+  print_account(ctx, a, fmt::format("Added account {}: {} ({})", a.id, a.name, to_string(a.type)));
+}
+
+void run_list(const AccountOptions& o, Context& ctx) {
+  const auto list = ctx.read([&](storage::Database& db) {
+    accounts::AccountFilter f;
+    f.archived = o.archived ? accounts::IncludeArchived::yes : accounts::IncludeArchived::no;
+    if (o.assigned) {
+      f.assigned_to = accounts::get_staff(db, *o.assigned).id;
+    }
+    return accounts::AccountStore(db).list(f);
+  });
+  if (ctx.out.json()) {
+    nlohmann::json arr = nlohmann::json::array();
+    for (const auto& a : list) {
+      arr.push_back(to_json(a));
+    }
+    ctx.out.print_json(arr);
+    return;
+  }
+  if (list.empty()) {
+    ctx.out.note("no accounts");
+    return;
+  }
+  TextTable t;
+  t.add_column("ID", Align::right);
+  t.add_column("NAME");
+  t.add_column("TYPE");
+  t.add_column("CONTACTS", Align::right);
+  t.add_column("ASSIGNED");
+  if (o.archived) {
+    t.add_column("ARCHIVED");
+  }
+  for (const auto& a : list) {
+    std::vector<std::string> row{std::to_string(a.id), a.name, std::string(to_string(a.type)),
+                                 std::to_string(a.contact_count), assigned_text(a)};
+    if (o.archived) {
+      row.push_back(time_text(a.archived_at));
+    }
+    t.add_row(std::move(row));
+  }
+  ctx.out.print_table(t);
+}
+
+void run_show(const AccountOptions& o, Context& ctx) {
+  const auto [a, contacts] = ctx.read([&](storage::Database& db) {
+    auto acc = accounts::get_account(db, o.ref);
+    return std::make_pair(acc, accounts::ContactStore(db).list(acc.id));
+  });
+  if (ctx.out.json()) {
+    auto j = to_json(a);
+    j["contacts"] = nlohmann::json::array();
+    for (const auto& c : contacts) {
+      j["contacts"].push_back(to_json(c));
+    }
+    ctx.out.print_json(j);
+    return;
+  }
+  ctx.out.print_fields({{"id", std::to_string(a.id)},
+                        {"name", a.name},
+                        {"type", std::string(to_string(a.type))},
+                        {"assigned", assigned_text(a)},
+                        {"created", time_text(a.created_at)},
+                        {"archived", time_text(a.archived_at)},
+                        {"contacts", std::to_string(a.contact_count)}});
+  if (!contacts.empty()) {
+    TextTable t;
+    t.add_column("  ID", Align::right);
+    t.add_column("NAME");
+    t.add_column("EMAIL");
+    t.add_column("NOTIFY");
+    t.add_column("PORTAL");
+    for (const auto& c : contacts) {
+      t.add_row({std::to_string(c.id), c.name, c.email, on_off(c.notify), on_off(c.portal)});
+    }
+    fmt::print("\n");
+    ctx.out.print_table(t);
+  }
+}
+
+void run_edit(const AccountOptions& o, Context& ctx) {
+  accounts::AccountChanges in{o.new_name, std::nullopt};
+  if (o.type) {
+    in.type = parse_type(*o.type);
+  }
+  const auto a =
+      ctx.write([&](accounts::Session& s) { return accounts::edit_account(s, o.ref, in); });
+  print_account(ctx, a, fmt::format("Saved account {}: {} ({})", a.id, a.name, to_string(a.type)));
+}
+
+void run_archive(const AccountOptions& o, Context& ctx, accounts::Archive what) {
+  const auto a =
+      ctx.write([&](accounts::Session& s) { return accounts::archive_account(s, o.ref, what); });
+  print_account(ctx, a,
+                fmt::format("{} account {}: {}",
+                            what == accounts::Archive::archive ? "Archived" : "Restored", a.id,
+                            a.name));
+}
+
+void run_assign(const AccountOptions& o, Context& ctx, accounts::Assign what) {
+  const auto a = ctx.write(
+      [&](accounts::Session& s) { return accounts::assign_staff(s, o.ref, o.staff, what); });
+  print_account(ctx, a,
+                fmt::format("{} {} {} account {}: {}",
+                            what == accounts::Assign::assign ? "Assigned" : "Unassigned", o.staff,
+                            what == accounts::Assign::assign ? "to" : "from", a.id, a.name));
+}
+
+} // namespace
+
+void register_account_commands(CLI::App& app, Context& ctx) {
+  auto* account = app.add_subcommand("account", "Clients (people and companies)");
+  account->require_subcommand(1);
+  {
+    auto o = std::make_shared<AccountOptions>();
+    auto* cmd = account->add_subcommand("add", "Add an account");
+    cmd->add_option("name", o->name, "The client's name")->required();
+    cmd->add_option("--type", o->type, "individual (default) or company")->type_name("TYPE");
+    on_run(cmd, ctx, [o, &ctx] { run_add(*o, ctx); });
+  }
+  {
+    auto o = std::make_shared<AccountOptions>();
+    auto* cmd = account->add_subcommand("list", "List accounts");
+    cmd->add_flag("--archived", o->archived, "Include archived accounts");
+    cmd->add_option("--assigned", o->assigned, "Only accounts assigned to this staff member")
+        ->type_name("STAFF");
+    on_run(cmd, ctx, [o, &ctx] { run_list(*o, ctx); });
+  }
+  {
+    auto o = std::make_shared<AccountOptions>();
+    auto* cmd = account->add_subcommand("show", "Show an account with its contacts");
+    cmd->add_option("account", o->ref, "Id or name")->required();
+    on_run(cmd, ctx, [o, &ctx] { run_show(*o, ctx); });
+  }
+  {
+    auto o = std::make_shared<AccountOptions>();
+    auto* cmd = account->add_subcommand("edit", "Change an account");
+    cmd->add_option("account", o->ref, "Id or name")->required();
+    cmd->add_option("--name", o->new_name, "New name");
+    cmd->add_option("--type", o->type, "individual or company")->type_name("TYPE");
+    on_run(cmd, ctx, [o, &ctx] { run_edit(*o, ctx); });
+  }
+  {
+    auto o = std::make_shared<AccountOptions>();
+    auto* cmd = account->add_subcommand("archive", "Archive an account (hidden from lists)");
+    cmd->add_option("account", o->ref, "Id or name")->required();
+    on_run(cmd, ctx, [o, &ctx] { run_archive(*o, ctx, accounts::Archive::archive); });
+  }
+  {
+    auto o = std::make_shared<AccountOptions>();
+    auto* cmd = account->add_subcommand("unarchive", "Restore an archived account");
+    cmd->add_option("account", o->ref, "Id or name")->required();
+    on_run(cmd, ctx, [o, &ctx] { run_archive(*o, ctx, accounts::Archive::restore); });
+  }
+  for (const auto what : {accounts::Assign::assign, accounts::Assign::unassign}) {
+    auto o = std::make_shared<AccountOptions>();
+    const bool assign = what == accounts::Assign::assign;
+    auto* cmd = account->add_subcommand(assign ? "assign" : "unassign",
+                                        assign ? "Assign a staff member to an account"
+                                               : "Take a staff member off an account");
+    cmd->add_option("account", o->ref, "Id or name")->required();
+    cmd->add_option("staff", o->staff, "Id, email or name")->required();
+    on_run(cmd, ctx, [o, &ctx, what] { run_assign(*o, ctx, what); });
+  }
+}
+
+} // namespace practice::cli

@@ -1,0 +1,51 @@
+#include "app.hpp"
+
+#include "practice/error.hpp"
+#include "practice/util/strings.hpp"
+
+#include <fmt/format.h>
+
+namespace practice::cli {
+
+void build_cli(CLI::App& app, Context& ctx) {
+  app.description("Practice management for accounting and tax firms: clients, jobs, requests, "
+                  "approvals and reminders in one SQLite database.");
+  app.require_subcommand(1);
+  // Global options are accepted before or after the subcommand.
+  app.fallthrough();
+  auto& g = ctx.global;
+  app.add_option("--db", g.db, "Database file")->envname("PRACTICE_DB")->type_name("PATH");
+  app.add_option("--config", g.config, "Config file")->envname("PRACTICE_CONFIG")->type_name("PATH");
+  app.add_flag("--json", g.json, "Machine-readable output on stdout");
+  app.add_option("--as", g.as, "Acting staff member (id, email or name)")
+      ->envname("PRACTICE_USER")
+      ->type_name("STAFF");
+  app.add_option("--now", g.now, "The clock, ISO 8601 (for tests, demos and backfills)")
+      ->envname("PRACTICE_NOW")
+      ->type_name("TIME");
+  app.add_flag("-q,--quiet", g.quiet, "No human chatter on stderr");
+  app.set_version_flag("--version", std::string("practice ") + PRACTICE_VERSION);
+
+  register_init_command(app, ctx);
+  register_staff_commands(app, ctx);
+  register_account_commands(app, ctx);
+  register_contact_commands(app, ctx);
+  register_audit_command(app, ctx);
+}
+
+void on_run(CLI::App* cmd, Context& ctx, std::function<void()> fn) {
+  cmd->callback([&ctx, fn = std::move(fn)] { ctx.action = fn; });
+}
+
+void throw_bad_choice(std::string_view what, const std::string& value, std::string_view choices) {
+  throw InvalidInput(fmt::format("{} \"{}\" is not one of: {}", what, value, choices));
+}
+
+bool parse_on_off(std::string_view what, const std::string& value) {
+  if (const auto b = util::parse_switch(value)) {
+    return *b;
+  }
+  throw_bad_choice(what, value, "on, off");
+}
+
+} // namespace practice::cli

@@ -1,0 +1,41 @@
+#pragma once
+
+#include "context.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <string>
+#include <string_view>
+
+namespace practice::cli {
+
+// Builds the whole command tree into `app`; see app.cpp.
+void build_cli(CLI::App& app, Context& ctx);
+
+// Makes `fn` the action when `cmd` is the chosen verb (parse, then run).
+void on_run(CLI::App* cmd, Context& ctx, std::function<void()> fn);
+
+[[noreturn]] void throw_bad_choice(std::string_view what, const std::string& value,
+                                   std::string_view choices);
+
+// Parses an enumerated value or throws InvalidInput listing the choices.
+template <typename T, typename Parse>
+T parse_choice(std::string_view what, const std::string& value, Parse parse,
+               std::string_view choices) {
+  if (const auto v = parse(value)) {
+    return *v;
+  }
+  throw_bad_choice(what, value, choices);
+}
+
+// Parses on/off (yes/no, true/false) or throws InvalidInput.
+bool parse_on_off(std::string_view what, const std::string& value);
+
+void register_init_command(CLI::App& app, Context& ctx);
+void register_staff_commands(CLI::App& app, Context& ctx);
+void register_account_commands(CLI::App& app, Context& ctx);
+void register_contact_commands(CLI::App& app, Context& ctx);
+void register_audit_command(CLI::App& app, Context& ctx);
+
+} // namespace practice::cli

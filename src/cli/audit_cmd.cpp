@@ -1,0 +1,106 @@
+#include "app.hpp"
+#include "views.hpp"
+
+#include "practice/accounts/account_store.hpp"
+#include "practice/audit/audit_log.hpp"
+#include "practice/error.hpp"
+
+#include <fmt/format.h>
+
+#include <memory>
+#include <regex>
+
+namespace practice::cli {
+
+namespace {
+
+struct AuditOptions {
+  std::optional<std::string> account;
+  std::optional<std::string> item;
+  std::optional<std::string> since;
+  bool verify = false;
+};
+
+void run_verify(Context& ctx) {
+  const auto r = ctx.read([](storage::Database& db) { return audit::AuditLog(db).verify(); });
+  if (ctx.out.json()) {
+    ctx.out.print_json({{"ok", r.ok},
+                        {"rows", r.rows},
+                        {"head_hash", r.ok ? nlohmann::json(r.head_hash) : nlohmann::json(nullptr)},
+                        {"bad_row", r.bad_row ? nlohmann::json(*r.bad_row) : nlohmann::json(nullptr)},
+                        {"problem", r.ok ? nlohmann::json(nullptr) : nlohmann::json(r.problem)}});
+  }
+  if (!r.ok) {
+    throw InvalidInput(fmt::format("the audit trail fails verification: {}", r.problem),
+                       "restore the database from a backup and compare");
+  }
+  ctx.out.print_line(fmt::format("Audit trail verified: {} rows, head {}", r.rows, r.head_hash));
+}
+
+void run_audit(const AuditOptions& o, Context& ctx) {
+  if (o.verify) {
+    run_verify(ctx);
+    return;
+  }
+  audit::AuditFilter f;
+  if (o.item) {
+    static const std::regex k_item(R"([a-z_]+:[0-9]+)");
+    if (!std::regex_match(*o.item, k_item)) {
+      throw InvalidInput(fmt::format("--item \"{}\" is not of the form KIND:ID", *o.item),
+                         "for example --item account:3 or --item request:12");
+    }
+    f.item = o.item;
+  }
+  if (o.since) {
+    f.since = util::parse_iso(*o.since);
+    if (!f.since) {
+      throw InvalidInput(fmt::format("--since \"{}\" is not an ISO 8601 time", *o.since),
+                         "use a date such as 2026-03-01 or a time such as 2026-03-01T09:00:00Z");
+    }
+  }
+  const auto list = ctx.read([&](storage::Database& db) {
+    if (o.account) {
+      f.account_id = accounts::AccountStore(db).resolve(*o.account);
+    }
+    return audit::AuditLog(db).list(f);
+  });
+  if (ctx.out.json()) {
+    nlohmann::json arr = nlohmann::json::array();
+    for (const auto& e : list) {
+      arr.push_back(to_json(e));
+    }
+    ctx.out.print_json(arr);
+    return;
+  }
+  if (list.empty()) {
+    ctx.out.note("no audit entries");
+    return;
+  }
+  TextTable t;
+  t.add_column("ID", Align::right);
+  t.add_column("AT");
+  t.add_column("ACTOR");
+  t.add_column("ITEM");
+  t.add_column("ACTION");
+  t.add_column("DETAILS");
+  for (const auto& e : list) {
+    t.add_row({std::to_string(e.id), e.at, e.actor.name, e.item, e.action,
+               e.details == "{}" ? "" : e.details});
+  }
+  ctx.out.print_table(t);
+}
+
+} // namespace
+
+void register_audit_command(CLI::App& app, Context& ctx) {
+  auto o = std::make_shared<AuditOptions>();
+  auto* cmd = app.add_subcommand("audit", "The audit trail: every change, who made it and when");
+  cmd->add_option("--account", o->account, "Only this account's entries")->type_name("ACCOUNT");
+  cmd->add_option("--item", o->item, "Only this item, e.g. account:3 or request:12")
+      ->type_name("KIND:ID");
+  cmd->add_option("--since", o->since, "Only entries at or after this time")->type_name("TIME");
+  cmd->add_flag("--verify", o->verify, "Check the hash chain; exit 65 naming the first bad row");
+  on_run(cmd, ctx, [o, &ctx] { run_audit(*o, ctx); });
+}
+
+} // namespace practice::cli

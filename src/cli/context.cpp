@@ -1,0 +1,112 @@
+#include "context.hpp"
+
+#include "practice/error.hpp"
+#include "practice/storage/migrations.hpp"
+#include "practice/util/strings.hpp"
+
+#include <fmt/format.h>
+
+#include <cstdlib>
+#include <pwd.h>
+#include <unistd.h>
+
+namespace practice::cli {
+
+namespace {
+
+std::string env(const char* name) {
+  const char* v = std::getenv(name);
+  return v == nullptr ? std::string() : std::string(v);
+}
+
+std::string home_dir() {
+  std::string home = env("HOME");
+  if (home.empty()) {
+    // cron may run without HOME.
+    if (const passwd* pw = ::getpwuid(::geteuid()); pw != nullptr && pw->pw_dir != nullptr) {
+      home = pw->pw_dir;
+    }
+  }
+  if (home.empty()) {
+    throw ConfigError("cannot find the home folder (HOME is not set)", "pass --db PATH");
+  }
+  return home;
+}
+
+std::string xdg(const char* var, const char* fallback) {
+  std::string dir = env(var);
+  if (dir.empty() || dir.front() != '/') {
+    dir = home_dir() + "/" + fallback;
+  }
+  return dir;
+}
+
+} // namespace
+
+const config::Config& Context::config() {
+  if (!m_config) {
+    if (global.config && !global.config->empty()) {
+      m_config = config::load_config(*global.config, config::MissingFile::error);
+    } else {
+      m_config = config::load_config(xdg("XDG_CONFIG_HOME", ".config") + "/practice/config.toml",
+                                     config::MissingFile::defaults);
+    }
+    for (const auto& w : m_config->warnings) {
+      out.warn(w);
+    }
+  }
+  return *m_config;
+}
+
+std::string Context::db_path() const {
+  if (global.db && !global.db->empty()) {
+    return *global.db;
+  }
+  return xdg("XDG_DATA_HOME", ".local/share") + "/practice/practice.db";
+}
+
+std::string Context::os_user() const {
+  if (const passwd* pw = ::getpwuid(::geteuid()); pw != nullptr && pw->pw_name != nullptr) {
+    return pw->pw_name;
+  }
+  const std::string user = env("USER");
+  return user.empty() ? "unknown" : user;
+}
+
+util::TimePoint Context::now() {
+  if (!m_clock) {
+    if (global.now && !global.now->empty()) {
+      const auto t = util::parse_iso(*global.now);
+      if (!t) {
+        throw InvalidInput(fmt::format("--now \"{}\" is not an ISO 8601 time", *global.now),
+                           "use a date such as 2026-03-01 or a time such as 2026-03-01T09:00:00Z");
+      }
+      m_clock = std::make_unique<util::FixedClock>(*t);
+    } else {
+      m_clock = std::make_unique<util::SystemClock>();
+    }
+  }
+  return m_clock->now();
+}
+
+storage::Database& Context::database(storage::OpenMode mode) {
+  if (!m_db) {
+    int timeout_ms = 10000;
+    if (const auto t = util::parse_int(env("PRACTICE_BUSY_TIMEOUT_MS")); t && *t >= 0) {
+      timeout_ms = static_cast<int>(*t);
+    }
+    m_db = std::make_unique<storage::Database>(db_path(), mode, timeout_ms);
+    m_migrations_applied = storage::apply_migrations(*m_db);
+  }
+  return *m_db;
+}
+
+accounts::Session Context::session(storage::Database& db) {
+  std::optional<std::string> as = global.as;
+  if (!as || as->empty()) {
+    as = config().user;
+  }
+  return accounts::make_session(db, now(), as, os_user());
+}
+
+} // namespace practice::cli

@@ -1,0 +1,75 @@
+#pragma once
+
+#include "output.hpp"
+
+#include "practice/accounts/session.hpp"
+#include "practice/config/config.hpp"
+#include "practice/storage/database.hpp"
+#include "practice/util/clock.hpp"
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace practice::cli {
+
+struct GlobalOptions {
+  std::optional<std::string> db;
+  std::optional<std::string> config;
+  std::optional<std::string> as;
+  std::optional<std::string> now;
+  bool json = false;
+  bool quiet = false;
+};
+
+// What a command runs with. Everything is loaded on first use, so --help and
+// --version never touch the config or the database.
+class Context {
+public:
+  GlobalOptions global;
+  Output out;
+  // Set by the chosen verb's callback during parsing; main runs it after.
+  std::function<void()> action;
+  // A command may end with a non-zero status without an error (e.g. 75).
+  int exit_code = 0;
+
+  const config::Config& config();
+  std::string db_path() const;
+  std::string os_user() const;
+  util::TimePoint now();
+
+  // Opens the database (creating it for init), applying pending migrations.
+  storage::Database& database(storage::OpenMode mode = storage::OpenMode::existing);
+
+  // Runs `f(Session&)` in one write transaction (BEGIN IMMEDIATE) and commits.
+  template <typename F> auto write(F&& f) {
+    auto& db = database();
+    storage::Transaction tx(db, storage::TxMode::write);
+    accounts::Session s = session(db);
+    auto result = f(s);
+    tx.commit();
+    return result;
+  }
+
+  // Runs `f(Database&)` in one read transaction: a consistent snapshot.
+  template <typename F> auto read(F&& f) {
+    auto& db = database();
+    storage::Transaction tx(db, storage::TxMode::read);
+    auto result = f(db);
+    tx.commit();
+    return result;
+  }
+
+  accounts::Session session(storage::Database& db);
+  // How many migrations opening the database applied.
+  int migrations_applied() const { return m_migrations_applied; }
+
+private:
+  std::optional<config::Config> m_config;
+  std::unique_ptr<util::Clock> m_clock;
+  std::unique_ptr<storage::Database> m_db;
+  int m_migrations_applied = 0;
+};
+
+} // namespace practice::cli

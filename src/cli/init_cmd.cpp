@@ -1,0 +1,62 @@
+#include "app.hpp"
+#include "views.hpp"
+
+#include "practice/accounts/directory.hpp"
+#include "practice/storage/migrations.hpp"
+
+#include <fmt/format.h>
+
+#include <memory>
+#include <sys/stat.h>
+
+namespace practice::cli {
+
+namespace {
+
+struct InitOptions {
+  std::optional<std::string> firm;
+  std::optional<std::string> email;
+};
+
+void run_init(const InitOptions& o, Context& ctx) {
+  const std::string path = ctx.db_path();
+  struct stat st {};
+  const bool existed = ::stat(path.c_str(), &st) == 0;
+  auto& db = ctx.database(storage::OpenMode::create);
+  const auto firm_name = o.firm ? o.firm : ctx.config().firm_name;
+  const auto firm_email = o.email ? o.email : ctx.config().firm_email;
+  const auto result = ctx.write([&](accounts::Session& s) {
+    // Config values only seed a new firm; flags always apply.
+    return accounts::init_firm(s, existed ? o.firm : firm_name, existed ? o.email : firm_email);
+  });
+  const int version = storage::schema_version(db);
+  if (ctx.out.json()) {
+    ctx.out.print_json({{"path", path},
+                        {"created", !existed},
+                        {"schema_version", version},
+                        {"migrations_applied", ctx.migrations_applied()},
+                        {"firm", to_json(result.firm)}});
+    return;
+  }
+  if (!existed) {
+    ctx.out.print_line(fmt::format("Created the database {} for {}", path, result.firm.name));
+  } else if (ctx.migrations_applied() > 0) {
+    ctx.out.print_line(fmt::format("The database {} was already there; upgraded it to schema {}",
+                                   path, version));
+  } else {
+    ctx.out.print_line(fmt::format("The database {} was already there (schema {})", path, version));
+  }
+}
+
+} // namespace
+
+void register_init_command(CLI::App& app, Context& ctx) {
+  auto o = std::make_shared<InitOptions>();
+  auto* cmd = app.add_subcommand("init", "Create the database (harmless when it exists)");
+  cmd->add_option("--firm", o->firm, "The firm's name")->type_name("NAME");
+  cmd->add_option("--email", o->email, "The firm's email address (From: of its mail)")
+      ->type_name("ADDRESS");
+  on_run(cmd, ctx, [o, &ctx] { run_init(*o, ctx); });
+}
+
+} // namespace practice::cli

@@ -1,0 +1,89 @@
+#include "output.hpp"
+
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <unistd.h>
+
+namespace practice::cli {
+
+namespace {
+
+bool color_allowed() {
+  const char* no_color = std::getenv("NO_COLOR");
+  const char* term = std::getenv("TERM");
+  return (no_color == nullptr || no_color[0] == '\0') &&
+         (term == nullptr || std::strcmp(term, "dumb") != 0);
+}
+
+} // namespace
+
+Output::Output() {
+  const bool allowed = color_allowed();
+  m_stdout_color = allowed && ::isatty(STDOUT_FILENO) == 1;
+  m_stderr_tty = ::isatty(STDERR_FILENO) == 1;
+  m_stderr_color = allowed && m_stderr_tty;
+}
+
+void Output::print_json(const nlohmann::json& value) const {
+  const std::string text = value.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
+  std::fwrite(text.data(), 1, text.size(), stdout);
+  std::fputc('\n', stdout);
+}
+
+void Output::print_table(const TextTable& table) const {
+  const std::string text =
+      m_stdout_color ? table.render("\033[1m", "\033[0m") : table.render();
+  std::fwrite(text.data(), 1, text.size(), stdout);
+}
+
+void Output::print_fields(const std::vector<std::pair<std::string, std::string>>& fields) const {
+  size_t width = 0;
+  for (const auto& [k, v] : fields) {
+    width = std::max(width, display_width(k));
+  }
+  for (const auto& [k, v] : fields) {
+    const std::string key = m_stdout_color ? "\033[1m" + k + ":\033[0m" : k + ":";
+    fmt::print("{}{} {}\n", key, std::string(width - display_width(k), ' '), v);
+  }
+}
+
+void Output::print_line(const std::string& line) const {
+  if (!m_quiet && !json()) {
+    fmt::print("{}\n", line);
+  }
+}
+
+void Output::note(const std::string& line) const {
+  if (!m_quiet) {
+    fmt::print(stderr, "{}\n", line);
+  }
+}
+
+void Output::warn(const std::string& line) const {
+  if (!m_quiet) {
+    fmt::print(stderr, "{}practice: warning:{} {}\n", m_stderr_color ? "\033[33m" : "",
+               m_stderr_color ? "\033[0m" : "", line);
+  }
+}
+
+void Output::error(std::string_view code, const std::string& message,
+                   const std::string& hint) const {
+  if (json()) {
+    nlohmann::json e = {{"code", code}, {"message", message}};
+    e["hint"] = hint.empty() ? nlohmann::json(nullptr) : nlohmann::json(hint);
+    const std::string text =
+        nlohmann::json{{"error", e}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    fmt::print(stderr, "{}\n", text);
+    return;
+  }
+  fmt::print(stderr, "{}practice: error:{} {}\n", m_stderr_color ? "\033[31m" : "",
+             m_stderr_color ? "\033[0m" : "", message);
+  if (!hint.empty()) {
+    fmt::print(stderr, "hint: {}\n", hint);
+  }
+}
+
+} // namespace practice::cli

@@ -1,0 +1,26 @@
+#pragma once
+
+#include "practice/accounts/model.hpp"
+#include "practice/audit/audit_log.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <optional>
+#include <string>
+
+// JSON objects and human text for each record: the one place their field
+// names are spelled (they are a contract; see man/ JSON FIELDS).
+namespace practice::cli {
+
+nlohmann::json time_json(const std::optional<util::TimePoint>& t);
+std::string time_text(const std::optional<util::TimePoint>& t);
+
+nlohmann::json to_json(const accounts::Firm& firm);
+nlohmann::json to_json(const accounts::Staff& staff);
+nlohmann::json to_json(const accounts::Account& account);
+nlohmann::json to_json(const accounts::Contact& contact);
+nlohmann::json to_json(const audit::AuditEntry& entry);
+
+std::string on_off(bool b);
+
+} // namespace practice::cli

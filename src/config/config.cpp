@@ -1,0 +1,254 @@
+#include "practice/config/config.hpp"
+
+#include "practice/error.hpp"
+#include "practice/util/validate.hpp"
+
+#include <fmt/format.h>
+#include <toml++/toml.h>
+
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <sys/stat.h>
+
+namespace practice::config {
+
+namespace {
+
+enum class Type { string, integer, boolean, string_array };
+
+struct Key {
+  std::string_view name;
+  Type type;
+};
+
+// Every key practice reads; anything else gets a warning.
+constexpr Key k_keys[] = {
+    {"user", Type::string},
+    {"firm.name", Type::string},
+    {"firm.email", Type::string},
+    {"firm.notify", Type::string_array},
+    {"mail.transport", Type::string},
+    {"mail.dir", Type::string},
+    {"smtp.url", Type::string},
+    {"smtp.security", Type::string},
+    {"smtp.username", Type::string},
+    {"smtp.password_command", Type::string},
+    {"smtp.password_env", Type::string},
+    {"smtp.password", Type::string},
+    {"smtp.timeout_seconds", Type::integer},
+    {"smtp.connect_timeout_seconds", Type::integer},
+    {"reminders.every_days", Type::integer},
+    {"reminders.count", Type::integer},
+    {"reminders.timezone", Type::string},
+    {"reminders.business_days", Type::string_array},
+    {"reminders.holidays_file", Type::string},
+    {"reminders.send_window", Type::string},
+    {"portal.base_url", Type::string},
+};
+
+std::string_view type_name(Type t) {
+  switch (t) {
+  case Type::string:
+    return "a string";
+  case Type::integer:
+    return "an integer";
+  case Type::boolean:
+    return "true or false";
+  case Type::string_array:
+    return "a list of strings";
+  }
+  return "a value";
+}
+
+class Reader {
+public:
+  Reader(const toml::table& root, std::string path) : m_root(root), m_path(std::move(path)) {}
+
+  [[noreturn]] void fail(std::string_view key, std::string_view why) const {
+    throw ConfigError(fmt::format("config key '{}' in {} {}", key, m_path, why));
+  }
+
+  const toml::node* node(std::string_view key, Type type) const {
+    const toml::node* n = m_root.at_path(key).node();
+    if (n == nullptr) {
+      return nullptr;
+    }
+    bool ok = false;
+    switch (type) {
+    case Type::string:
+      ok = n->is_string();
+      break;
+    case Type::integer:
+      ok = n->is_integer();
+      break;
+    case Type::boolean:
+      ok = n->is_boolean();
+      break;
+    case Type::string_array:
+      ok = n->is_array() && n->as_array()->is_homogeneous(toml::node_type::string);
+      ok = ok || (n->is_array() && n->as_array()->empty());
+      break;
+    }
+    if (!ok) {
+      fail(key, fmt::format("must be {}", type_name(type)));
+    }
+    return n;
+  }
+
+  void string(std::string_view key, std::optional<std::string>& out) const {
+    if (const auto* n = node(key, Type::string)) {
+      out = n->as_string()->get();
+    }
+  }
+
+  void string(std::string_view key, std::string& out) const {
+    if (const auto* n = node(key, Type::string)) {
+      out = n->as_string()->get();
+    }
+  }
+
+  void integer(std::string_view key, int& out, int64_t min, int64_t max) const {
+    if (const auto* n = node(key, Type::integer)) {
+      const int64_t v = n->as_integer()->get();
+      if (v < min || v > max) {
+        fail(key, fmt::format("must be between {} and {} (it is {})", min, max, v));
+      }
+      out = static_cast<int>(v);
+    }
+  }
+
+  void strings(std::string_view key, std::vector<std::string>& out) const {
+    if (const auto* n = node(key, Type::string_array)) {
+      out.clear();
+      for (const auto& el : *n->as_array()) {
+        out.push_back(el.as_string()->get());
+      }
+    }
+  }
+
+  void one_of(std::string_view key, const std::optional<std::string>& value,
+              std::initializer_list<std::string_view> allowed) const {
+    if (!value) {
+      return;
+    }
+    for (const auto a : allowed) {
+      if (*value == a) {
+        return;
+      }
+    }
+    std::string list;
+    for (const auto a : allowed) {
+      list += fmt::format("{}\"{}\"", list.empty() ? "" : " or ", a);
+    }
+    fail(key, fmt::format("must be {} (it is \"{}\")", list, *value));
+  }
+
+  void email(std::string_view key, const std::optional<std::string>& value) const {
+    if (value && !util::is_valid_email(*value)) {
+      fail(key, fmt::format("is not a valid email address (\"{}\")", *value));
+    }
+  }
+
+private:
+  const toml::table& m_root;
+  std::string m_path;
+};
+
+void collect_unknown(const toml::table& t, const std::string& prefix, const std::set<std::string>& known,
+                     const std::string& path, std::vector<std::string>& warnings) {
+  for (const auto& [k, v] : t) {
+    const std::string full = prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str());
+    if (known.count(full) != 0) {
+      continue;
+    }
+    if (const auto* sub = v.as_table()) {
+      bool is_section = false;
+      for (const auto& name : known) {
+        if (name.rfind(full + ".", 0) == 0) {
+          is_section = true;
+        }
+      }
+      if (is_section) {
+        collect_unknown(*sub, full, known, path, warnings);
+        continue;
+      }
+    }
+    warnings.push_back(fmt::format("unknown config key '{}' in {} is ignored", full, path));
+  }
+}
+
+} // namespace
+
+Config parse_config(std::string_view text, const std::string& path) {
+  toml::table root;
+  try {
+    root = toml::parse(text, path);
+  } catch (const toml::parse_error& e) {
+    throw ConfigError(fmt::format("{} line {}: {}", path, e.source().begin.line, e.description()));
+  }
+  Config c;
+  c.path = path;
+  const Reader r(root, path);
+  r.string("user", c.user);
+  r.string("firm.name", c.firm_name);
+  r.string("firm.email", c.firm_email);
+  r.email("firm.email", c.firm_email);
+  r.strings("firm.notify", c.firm_notify);
+  for (const auto& a : c.firm_notify) {
+    r.email("firm.notify", a);
+  }
+  r.string("mail.transport", c.mail_transport);
+  r.one_of("mail.transport", c.mail_transport, {"smtp", "file"});
+  r.string("mail.dir", c.mail_dir);
+  r.string("smtp.url", c.smtp.url);
+  r.string("smtp.security", c.smtp.security);
+  r.one_of("smtp.security", c.smtp.security, {"starttls", "tls", "none"});
+  r.string("smtp.username", c.smtp.username);
+  r.string("smtp.password_command", c.smtp.password_command);
+  r.string("smtp.password_env", c.smtp.password_env);
+  r.string("smtp.password", c.smtp.password);
+  r.integer("smtp.timeout_seconds", c.smtp.timeout_seconds, 1, 3600);
+  r.integer("smtp.connect_timeout_seconds", c.smtp.connect_timeout_seconds, 1, 600);
+  r.integer("reminders.every_days", c.reminders.every_days, 1, 365);
+  r.integer("reminders.count", c.reminders.count, 0, 100);
+  r.string("reminders.timezone", c.reminders.timezone);
+  r.strings("reminders.business_days", c.reminders.business_days);
+  r.string("reminders.holidays_file", c.reminders.holidays_file);
+  r.string("reminders.send_window", c.reminders.send_window);
+  r.string("portal.base_url", c.portal_base_url);
+  if (c.mail_transport == "smtp" && c.smtp.url.empty()) {
+    r.fail("smtp.url", "must be set when mail.transport is \"smtp\"");
+  }
+  std::set<std::string> known;
+  for (const auto& k : k_keys) {
+    known.emplace(k.name);
+  }
+  collect_unknown(root, "", known, path, c.warnings);
+  return c;
+}
+
+Config load_config(const std::string& path, MissingFile missing) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    if (missing == MissingFile::defaults) {
+      return Config{};
+    }
+    throw ConfigError(fmt::format("cannot read the config file {}", path),
+                      "check the path given with --config or PRACTICE_CONFIG");
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  Config c = parse_config(text.str(), path);
+  if (c.smtp.password) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) == 0 && (st.st_mode & 077) != 0) {
+      throw ConfigError(
+          fmt::format("{} holds smtp.password but other users can read it", path),
+          fmt::format("run 'chmod 600 {}', or use password_command or password_env instead", path));
+    }
+  }
+  return c;
+}
+
+} // namespace practice::config

@@ -1,0 +1,236 @@
+#include "practice/storage/database.hpp"
+
+#include "practice/error.hpp"
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace practice::storage {
+
+namespace {
+
+// Creates every missing folder of `dir`, each 0700.
+void make_dirs(const std::string& dir) {
+  if (dir.empty()) {
+    return;
+  }
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) == 0) {
+    return;
+  }
+  const auto slash = dir.find_last_of('/');
+  if (slash != std::string::npos && slash > 0) {
+    make_dirs(dir.substr(0, slash));
+  }
+  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
+    throw InvalidInput(fmt::format("cannot create folder {}: {}", dir, std::strerror(errno)));
+  }
+}
+
+} // namespace
+
+Database::Database(const std::string& path, OpenMode mode, int busy_timeout_ms) : m_path(path) {
+  const bool in_memory = path == ":memory:";
+  if (!in_memory) {
+    struct stat st {};
+    const bool exists = ::stat(path.c_str(), &st) == 0;
+    if (!exists && mode == OpenMode::existing) {
+      throw NotFound(fmt::format("no database at {}", path),
+                     "run 'practice init' to create it, or pass --db PATH");
+    }
+    if (exists && S_ISDIR(st.st_mode)) {
+      throw InvalidInput(fmt::format("{} is a folder, not a database file", path));
+    }
+    if (!exists) {
+      const auto slash = path.find_last_of('/');
+      if (slash != std::string::npos) {
+        make_dirs(path.substr(0, slash));
+      }
+      // Create the file ourselves so it is 0600 whatever the umask; SQLite
+      // gives its -wal and -shm files the same mode.
+      const int fd = ::open(path.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
+      if (fd < 0) {
+        throw InvalidInput(
+            fmt::format("cannot create database {}: {}", path, std::strerror(errno)));
+      }
+      ::close(fd);
+    }
+  }
+  sqlite3* raw = nullptr;
+  const int rc = sqlite3_open_v2(path.c_str(), &raw,
+                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
+  m_db.reset(raw);
+  if (rc != SQLITE_OK) {
+    fail(rc, fmt::format("cannot open database {}", path));
+  }
+  sqlite3_extended_result_codes(raw, 1);
+  sqlite3_busy_timeout(raw, busy_timeout_ms);
+  sqlite3_db_config(raw, SQLITE_DBCONFIG_DEFENSIVE, 1, nullptr);
+  sqlite3_db_config(raw, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, nullptr);
+  exec("PRAGMA foreign_keys=ON");
+  if (!in_memory) {
+    // journal_mode=WAL persists in the file; asking again costs a lookup only.
+    Statement wal(*this, "PRAGMA journal_mode=WAL");
+    wal.step();
+  }
+  exec("PRAGMA synchronous=FULL");
+}
+
+void Database::exec(std::string_view sql) {
+  char* err = nullptr;
+  const std::string s(sql);
+  const int rc = sqlite3_exec(m_db.get(), s.c_str(), nullptr, nullptr, &err);
+  if (err != nullptr) {
+    sqlite3_free(err);
+  }
+  if (rc != SQLITE_OK) {
+    fail(rc, "database statement failed");
+  }
+}
+
+int64_t Database::last_insert_id() const { return sqlite3_last_insert_rowid(m_db.get()); }
+
+int Database::changes() const { return sqlite3_changes(m_db.get()); }
+
+void Database::fail(int rc, std::string_view context) const {
+  const int primary = rc & 0xff;
+  const char* detail = m_db ? sqlite3_errmsg(m_db.get()) : sqlite3_errstr(rc);
+  if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) {
+    throw Busy(fmt::format("the database {} is busy: another practice command held it past the "
+                           "timeout",
+                           m_path),
+               "try again in a moment");
+  }
+  if (primary == SQLITE_NOTADB || primary == SQLITE_CORRUPT) {
+    throw ConfigError(fmt::format("{} is not a usable practice database ({})", m_path, detail));
+  }
+  if (primary == SQLITE_CANTOPEN || primary == SQLITE_READONLY || primary == SQLITE_PERM) {
+    throw ConfigError(fmt::format("{}: {} ({})", context, m_path, detail));
+  }
+  if (primary == SQLITE_CONSTRAINT) {
+    throw Conflict(fmt::format("{}: {}", context, detail));
+  }
+  throw InternalError(fmt::format("{}: {}", context, detail));
+}
+
+Statement::Statement(Database& db, std::string_view sql) : m_db(db) {
+  sqlite3_stmt* raw = nullptr;
+  const int rc = sqlite3_prepare_v2(db.handle(), sql.data(), static_cast<int>(sql.size()), &raw,
+                                    nullptr);
+  m_stmt.reset(raw);
+  if (rc != SQLITE_OK) {
+    db.fail(rc, "cannot prepare a database statement");
+  }
+}
+
+Statement& Statement::bind(int index, std::nullptr_t) {
+  sqlite3_bind_null(m_stmt.get(), index);
+  return *this;
+}
+
+Statement& Statement::bind(int index, int64_t value) {
+  sqlite3_bind_int64(m_stmt.get(), index, value);
+  return *this;
+}
+
+Statement& Statement::bind(int index, double value) {
+  sqlite3_bind_double(m_stmt.get(), index, value);
+  return *this;
+}
+
+Statement& Statement::bind(int index, std::string_view value) {
+  sqlite3_bind_text(m_stmt.get(), index, value.data(), static_cast<int>(value.size()),
+                    SQLITE_TRANSIENT);
+  return *this;
+}
+
+bool Statement::step() {
+  const int rc = sqlite3_step(m_stmt.get());
+  if (rc == SQLITE_ROW) {
+    return true;
+  }
+  if (rc == SQLITE_DONE) {
+    return false;
+  }
+  sqlite3_reset(m_stmt.get());
+  m_db.fail(rc, "database statement failed");
+}
+
+void Statement::run() {
+  while (step()) {
+  }
+}
+
+void Statement::reset() {
+  sqlite3_reset(m_stmt.get());
+  sqlite3_clear_bindings(m_stmt.get());
+}
+
+bool Statement::is_null(int col) const {
+  return sqlite3_column_type(m_stmt.get(), col) == SQLITE_NULL;
+}
+
+int64_t Statement::int64(int col) const { return sqlite3_column_int64(m_stmt.get(), col); }
+
+double Statement::real(int col) const { return sqlite3_column_double(m_stmt.get(), col); }
+
+std::string_view Statement::text_view(int col) const {
+  const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(m_stmt.get(), col));
+  if (p == nullptr) {
+    return {};
+  }
+  return {p, static_cast<size_t>(sqlite3_column_bytes(m_stmt.get(), col))};
+}
+
+std::string Statement::text(int col) const { return std::string(text_view(col)); }
+
+std::optional<int64_t> Statement::opt_int64(int col) const {
+  if (is_null(col)) {
+    return std::nullopt;
+  }
+  return int64(col);
+}
+
+std::optional<std::string> Statement::opt_text(int col) const {
+  if (is_null(col)) {
+    return std::nullopt;
+  }
+  return text(col);
+}
+
+Transaction::Transaction(Database& db, TxMode mode) : m_db(db) {
+  m_db.exec(mode == TxMode::write ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED");
+}
+
+Transaction::~Transaction() {
+  if (m_open) {
+    sqlite3_exec(m_db.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+  }
+}
+
+void Transaction::commit() {
+  m_db.exec("COMMIT");
+  m_open = false;
+}
+
+} // namespace practice::storage
+
+namespace practice::storage {
+
+util::TimePoint Statement::time(int col) const {
+  return util::parse_iso(text_view(col)).value_or(util::TimePoint{});
+}
+
+std::optional<util::TimePoint> Statement::opt_time(int col) const {
+  if (is_null(col)) {
+    return std::nullopt;
+  }
+  return time(col);
+}
+
+} // namespace practice::storage

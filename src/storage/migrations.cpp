@@ -1,0 +1,132 @@
+#include "practice/storage/migrations.hpp"
+
+#include "practice/error.hpp"
+
+#include <fmt/format.h>
+
+#include <array>
+#include <string_view>
+
+namespace practice::storage {
+
+namespace {
+
+// "PRAC" in ASCII: marks the file as practice's so a foreign SQLite file is refused.
+constexpr int64_t k_application_id = 0x50524143;
+
+// Forward-only. Never edit a migration once released: add the next one.
+constexpr std::array<std::string_view, 1> k_migrations = {
+    // 1: firm, staff, accounts, contacts, the audit trail.
+    R"sql(
+CREATE TABLE firm (
+  id         INTEGER PRIMARY KEY CHECK (id = 1),
+  name       TEXT NOT NULL,
+  email      TEXT,
+  created_at TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE staff (
+  id                INTEGER PRIMARY KEY,
+  name              TEXT NOT NULL,
+  email             TEXT NOT NULL COLLATE NOCASE,
+  role              TEXT NOT NULL CHECK (role IN ('owner', 'admin', 'member')),
+  view_all_accounts INTEGER NOT NULL DEFAULT 0 CHECK (view_all_accounts IN (0, 1)),
+  created_at        TEXT NOT NULL,
+  removed_at        TEXT
+) STRICT;
+CREATE UNIQUE INDEX staff_email ON staff (email) WHERE removed_at IS NULL;
+
+CREATE TABLE accounts (
+  id          INTEGER PRIMARY KEY,
+  name        TEXT NOT NULL,
+  type        TEXT NOT NULL CHECK (type IN ('individual', 'company')),
+  created_at  TEXT NOT NULL,
+  archived_at TEXT
+) STRICT;
+CREATE INDEX accounts_name ON accounts (name COLLATE NOCASE);
+
+CREATE TABLE account_staff (
+  account_id  INTEGER NOT NULL REFERENCES accounts (id),
+  staff_id    INTEGER NOT NULL REFERENCES staff (id),
+  assigned_at TEXT NOT NULL,
+  PRIMARY KEY (account_id, staff_id)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX account_staff_staff ON account_staff (staff_id);
+
+CREATE TABLE contacts (
+  id         INTEGER PRIMARY KEY,
+  account_id INTEGER NOT NULL REFERENCES accounts (id),
+  name       TEXT NOT NULL,
+  email      TEXT NOT NULL COLLATE NOCASE,
+  notify     INTEGER NOT NULL DEFAULT 1 CHECK (notify IN (0, 1)),
+  portal     INTEGER NOT NULL DEFAULT 0 CHECK (portal IN (0, 1)),
+  created_at TEXT NOT NULL,
+  removed_at TEXT
+) STRICT;
+CREATE INDEX contacts_account ON contacts (account_id);
+CREATE UNIQUE INDEX contacts_account_email ON contacts (account_id, email) WHERE removed_at IS NULL;
+CREATE INDEX contacts_email ON contacts (email);
+
+-- Append-only; each row's hash chains over the previous row's (see audit_log.cpp).
+CREATE TABLE audit (
+  id         INTEGER PRIMARY KEY,
+  at         TEXT NOT NULL,
+  actor_kind TEXT NOT NULL CHECK (actor_kind IN ('staff', 'contact', 'third_party', 'system', 'os_user')),
+  actor_id   INTEGER,
+  actor      TEXT NOT NULL,
+  account_id INTEGER,
+  item       TEXT NOT NULL,
+  action     TEXT NOT NULL,
+  details    TEXT NOT NULL,
+  prev_hash  TEXT NOT NULL,
+  hash       TEXT NOT NULL
+) STRICT;
+CREATE INDEX audit_account ON audit (account_id, id);
+CREATE INDEX audit_item ON audit (item, id);
+CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+)sql",
+};
+
+int64_t pragma_int(Database& db, std::string_view pragma) {
+  Statement s(db, fmt::format("PRAGMA {}", pragma));
+  return s.step() ? s.int64(0) : 0;
+}
+
+} // namespace
+
+int latest_schema_version() { return static_cast<int>(k_migrations.size()); }
+
+int schema_version(Database& db) { return static_cast<int>(pragma_int(db, "user_version")); }
+
+int apply_migrations(Database& db) {
+  const int current = schema_version(db);
+  const int64_t app_id = pragma_int(db, "application_id");
+  if (app_id != k_application_id && (app_id != 0 || current != 0)) {
+    throw ConfigError(fmt::format("{} is not a practice database", db.path()),
+                      "pass --db with the path of a practice database");
+  }
+  if (current > latest_schema_version()) {
+    throw ConfigError(fmt::format("the database {} was written by a newer practice (schema {} > {})",
+                                  db.path(), current, latest_schema_version()),
+                      "upgrade practice");
+  }
+  int applied = 0;
+  for (int version = current + 1; version <= latest_schema_version(); ++version) {
+    Transaction tx(db, TxMode::write);
+    // Another process may have migrated while we waited for the lock.
+    if (schema_version(db) >= version) {
+      continue;
+    }
+    db.exec(k_migrations[static_cast<size_t>(version - 1)]);
+    db.exec(fmt::format("PRAGMA application_id={}", k_application_id));
+    db.exec(fmt::format("PRAGMA user_version={}", version));
+    tx.commit();
+    ++applied;
+  }
+  return applied;
+}
+
+} // namespace practice::storage

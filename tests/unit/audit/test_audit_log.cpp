@@ -1,0 +1,92 @@
+#include "../support/db.hpp"
+
+#include "practice/audit/audit_log.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace practice;
+using namespace practice::audit;
+
+namespace {
+
+std::vector<AuditEntry> sample_chain() {
+  auto db = test::memory_db();
+  AuditLog log(*db);
+  const Actor alice{ActorKind::staff, 1, "alice@acme.test"};
+  log.record(test::at("2026-03-01T09:00:00Z"), alice, 1, "account:1", "created", {{"name", "Smith"}});
+  log.record(test::at("2026-03-01T09:01:00Z"), alice, 1, "contact:1", "created", {{"email", "j@s.test"}});
+  log.record(test::at("2026-03-02T10:00:00Z"), Actor::system(), std::nullopt, "firm:1", "edited", {});
+  return log.list({});
+}
+
+} // namespace
+
+TEST_CASE("each row chains to the one before") {
+  const auto chain = sample_chain();
+  REQUIRE(chain.size() == 3);
+  CHECK(chain[0].prev_hash == k_genesis_hash);
+  CHECK(chain[1].prev_hash == chain[0].hash);
+  CHECK(chain[2].prev_hash == chain[1].hash);
+  const auto r = verify_chain(chain);
+  CHECK(r.ok);
+  CHECK(r.rows == 3);
+  CHECK(r.head_hash == chain[2].hash);
+}
+
+TEST_CASE("an altered field is found in the row it was altered in") {
+  for (int field = 0; field < 6; ++field) {
+    auto chain = sample_chain();
+    auto& e = chain[1];
+    switch (field) {
+    case 0: e.details = R"({"email":"other@s.test"})"; break;
+    case 1: e.actor.name = "mallory@acme.test"; break;
+    case 2: e.at = "2026-03-01T09:01:01Z"; break;
+    case 3: e.action = "removed"; break;
+    case 4: e.account_id = 2; break;
+    case 5: e.item = "contact:2"; break;
+    }
+    const auto r = verify_chain(chain);
+    INFO(field);
+    CHECK_FALSE(r.ok);
+    CHECK(r.bad_row == 2);
+    CHECK(r.problem.find("row 2 was altered") != std::string::npos);
+  }
+}
+
+TEST_CASE("a removed row is named") {
+  auto chain = sample_chain();
+  chain.erase(chain.begin() + 1);
+  const auto r = verify_chain(chain);
+  CHECK_FALSE(r.ok);
+  CHECK(r.bad_row == 3);
+  CHECK(r.problem.find("row 2 was removed") != std::string::npos);
+}
+
+TEST_CASE("rehashing an altered row still breaks the next link") {
+  auto chain = sample_chain();
+  chain[0].details = R"({"name":"Smyth"})";
+  chain[0].hash = entry_hash(chain[0]);
+  const auto r = verify_chain(chain);
+  CHECK_FALSE(r.ok);
+  CHECK(r.bad_row == 2);
+}
+
+TEST_CASE("the database refuses updates and deletes of audit rows") {
+  auto db = test::memory_db();
+  AuditLog log(*db);
+  log.record(test::at("2026-03-01"), Actor::system(), std::nullopt, "firm:1", "created", {});
+  CHECK_THROWS(db->exec("UPDATE audit SET action = 'x'"));
+  CHECK_THROWS(db->exec("DELETE FROM audit"));
+  CHECK(log.verify().ok);
+}
+
+TEST_CASE("filters by account, item and time") {
+  auto db = test::memory_db();
+  AuditLog log(*db);
+  log.record(test::at("2026-03-01"), Actor::system(), 1, "account:1", "created", {});
+  log.record(test::at("2026-03-02"), Actor::system(), 2, "account:2", "created", {});
+  log.record(test::at("2026-03-03"), Actor::system(), 1, "contact:5", "created", {});
+  CHECK(log.list({1, std::nullopt, std::nullopt}).size() == 2);
+  CHECK(log.list({std::nullopt, std::string("account:2"), std::nullopt}).size() == 1);
+  CHECK(log.list({std::nullopt, std::nullopt, test::at("2026-03-02")}).size() == 2);
+}
