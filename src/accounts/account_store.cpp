@@ -8,8 +8,9 @@ namespace practice::accounts {
 
 namespace {
 
-constexpr std::string_view k_select = R"sql(
-SELECT a.id, a.name, a.type, a.created_at, a.archived_at,
+constexpr std::string_view k_columns = R"sql(
+SELECT a.id, a.name, a.type, a.created_at, a.archived_at)sql";
+constexpr std::string_view k_contact_count = R"sql(,
        (SELECT count(*) FROM contacts c WHERE c.account_id = a.id AND c.removed_at IS NULL)
 FROM accounts a)sql";
 
@@ -20,7 +21,9 @@ Account read_account(const storage::Statement& s) {
   a.type = parse_account_type(s.text_view(2)).value_or(AccountType::individual);
   a.created_at = s.time(3);
   a.archived_at = s.opt_time(4);
-  a.contact_count = s.int64(5);
+  if (!s.is_null(5)) {
+    a.contact_count = s.int64(5);
+  }
   return a;
 }
 
@@ -43,7 +46,8 @@ void AccountStore::update(const Account& a) {
 }
 
 std::optional<Account> AccountStore::get(int64_t id) {
-  storage::Statement s(m_db, std::string(k_select) + " WHERE a.id = ?");
+  storage::Statement s(m_db, std::string(k_columns) + std::string(k_contact_count) +
+                                 " WHERE a.id = ?");
   s.bind(1, id);
   if (!s.step()) {
     return std::nullopt;
@@ -60,7 +64,9 @@ WHERE x.account_id = ? ORDER BY s.name, s.id)sql");
 }
 
 std::vector<Account> AccountStore::list(const AccountFilter& f) {
-  storage::Statement s(m_db, std::string(k_select) + R"sql(
+  // Counts and assignments come from one query each and are merged here:
+  // cheaper than a correlated subquery per row on 10,000 accounts.
+  storage::Statement s(m_db, std::string(k_columns) + R"sql(, NULL FROM accounts a
 WHERE (?1 = 1 OR a.archived_at IS NULL)
   AND (?2 IS NULL OR EXISTS (SELECT 1 FROM account_staff x WHERE x.account_id = a.id AND x.staff_id = ?2))
 ORDER BY a.name COLLATE NOCASE, a.id)sql");
@@ -72,7 +78,13 @@ ORDER BY a.name COLLATE NOCASE, a.id)sql");
     index.emplace(s.int64(0), out.size());
     out.push_back(read_account(s));
   }
-  // One query for all assignments beats one per account.
+  storage::Statement counts(m_db, R"sql(
+SELECT account_id, count(*) FROM contacts WHERE removed_at IS NULL GROUP BY account_id)sql");
+  while (counts.step()) {
+    if (const auto it = index.find(counts.int64(0)); it != index.end()) {
+      out[it->second].contact_count = counts.int64(1);
+    }
+  }
   storage::Statement staff(m_db, R"sql(
 SELECT x.account_id, s.id, s.name, s.email FROM account_staff x JOIN staff s ON s.id = x.staff_id
 ORDER BY s.name, s.id)sql");

@@ -63,11 +63,7 @@ void run_list(const AccountOptions& o, Context& ctx) {
     return accounts::AccountStore(db).list(f);
   });
   if (ctx.out.json()) {
-    nlohmann::json arr = nlohmann::json::array();
-    for (const auto& a : list) {
-      arr.push_back(to_json(a));
-    }
-    ctx.out.print_json(arr);
+    ctx.out.print_json_array(list, [](const auto& x) { return to_json(x); });
     return;
   }
   if (list.empty()) {
@@ -101,7 +97,7 @@ void run_show(const AccountOptions& o, Context& ctx) {
   });
   if (ctx.out.json()) {
     auto j = to_json(a);
-    j["contacts"] = nlohmann::json::array();
+    j["contacts"] = nlohmann::ordered_json::array();
     for (const auto& c : contacts) {
       j["contacts"].push_back(to_json(c));
     }

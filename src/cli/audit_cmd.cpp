@@ -8,7 +8,6 @@
 #include <fmt/format.h>
 
 #include <memory>
-#include <regex>
 
 namespace practice::cli {
 
@@ -26,9 +25,9 @@ void run_verify(Context& ctx) {
   if (ctx.out.json()) {
     ctx.out.print_json({{"ok", r.ok},
                         {"rows", r.rows},
-                        {"head_hash", r.ok ? nlohmann::json(r.head_hash) : nlohmann::json(nullptr)},
-                        {"bad_row", r.bad_row ? nlohmann::json(*r.bad_row) : nlohmann::json(nullptr)},
-                        {"problem", r.ok ? nlohmann::json(nullptr) : nlohmann::json(r.problem)}});
+                        {"head_hash", r.ok ? nlohmann::ordered_json(r.head_hash) : nlohmann::ordered_json(nullptr)},
+                        {"bad_row", r.bad_row ? nlohmann::ordered_json(*r.bad_row) : nlohmann::ordered_json(nullptr)},
+                        {"problem", r.ok ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(r.problem)}});
   }
   if (!r.ok) {
     throw InvalidInput(fmt::format("the audit trail fails verification: {}", r.problem),
@@ -44,8 +43,13 @@ void run_audit(const AuditOptions& o, Context& ctx) {
   }
   audit::AuditFilter f;
   if (o.item) {
-    static const std::regex k_item(R"([a-z_]+:[0-9]+)");
-    if (!std::regex_match(*o.item, k_item)) {
+    const auto colon = o.item->find(':');
+    const bool well_formed =
+        colon != std::string::npos && colon > 0 &&
+        o.item->find_first_not_of("abcdefghijklmnopqrstuvwxyz_") == colon &&
+        colon + 1 < o.item->size() &&
+        o.item->find_first_not_of("0123456789", colon + 1) == std::string::npos;
+    if (!well_formed) {
       throw InvalidInput(fmt::format("--item \"{}\" is not of the form KIND:ID", *o.item),
                          "for example --item account:3 or --item request:12");
     }
@@ -65,11 +69,7 @@ void run_audit(const AuditOptions& o, Context& ctx) {
     return audit::AuditLog(db).list(f);
   });
   if (ctx.out.json()) {
-    nlohmann::json arr = nlohmann::json::array();
-    for (const auto& e : list) {
-      arr.push_back(to_json(e));
-    }
-    ctx.out.print_json(arr);
+    ctx.out.print_json_array(list, [](const auto& x) { return to_json(x); });
     return;
   }
   if (list.empty()) {

@@ -50,11 +50,7 @@ void run_list(const ContactOptions& o, Context& ctx) {
     return accounts::ContactStore(db).list(account_id);
   });
   if (ctx.out.json()) {
-    nlohmann::json arr = nlohmann::json::array();
-    for (const auto& c : list) {
-      arr.push_back(to_json(c));
-    }
-    ctx.out.print_json(arr);
+    ctx.out.print_json_array(list, [](const auto& x) { return to_json(x); });
     return;
   }
   if (list.empty()) {

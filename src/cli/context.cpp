@@ -91,6 +91,9 @@ util::TimePoint Context::now() {
 
 storage::Database& Context::database(storage::OpenMode mode) {
   if (!m_db) {
+    // Every command that uses the database also runs with the config: a
+    // broken config fails every such command the same way.
+    config();
     int timeout_ms = 10000;
     if (const auto t = util::parse_int(env("PRACTICE_BUSY_TIMEOUT_MS")); t && *t >= 0) {
       timeout_ms = static_cast<int>(*t);

@@ -22,16 +22,42 @@ bool color_allowed() {
 
 Output::Output() {
   const bool allowed = color_allowed();
-  m_stdout_color = allowed && ::isatty(STDOUT_FILENO) == 1;
+  m_stdout_tty = ::isatty(STDOUT_FILENO) == 1;
+  m_stdout_color = allowed && m_stdout_tty;
   m_stderr_tty = ::isatty(STDERR_FILENO) == 1;
   m_stderr_color = allowed && m_stderr_tty;
 }
 
-void Output::print_json(const nlohmann::json& value) const {
-  const std::string text = value.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
+std::string Output::dump(const nlohmann::ordered_json& value, int indent) const {
+  return value.dump(indent, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+}
+
+void Output::print_json(const nlohmann::ordered_json& value) const {
+  const std::string text = dump(value, m_stdout_tty ? 2 : -1);
   std::fwrite(text.data(), 1, text.size(), stdout);
   std::fputc('\n', stdout);
 }
+
+void Output::begin_json_array() const { std::fputc('[', stdout); }
+
+void Output::json_array_element(const nlohmann::ordered_json& value, bool first) const {
+  std::string text = first ? "\n" : ",\n";
+  if (m_stdout_tty) {
+    // Indent the element's own lines one level inside the array.
+    for (const char c : dump(value, 2)) {
+      text += c;
+      if (c == '\n') {
+        text += "  ";
+      }
+    }
+    text.insert(first ? 1 : 2, "  ");
+  } else {
+    text += dump(value, -1);
+  }
+  std::fwrite(text.data(), 1, text.size(), stdout);
+}
+
+void Output::end_json_array(bool empty) const { std::fputs(empty ? "]\n" : "\n]\n", stdout); }
 
 void Output::print_table(const TextTable& table) const {
   const std::string text =
@@ -72,10 +98,10 @@ void Output::warn(const std::string& line) const {
 void Output::error(std::string_view code, const std::string& message,
                    const std::string& hint) const {
   if (json()) {
-    nlohmann::json e = {{"code", code}, {"message", message}};
-    e["hint"] = hint.empty() ? nlohmann::json(nullptr) : nlohmann::json(hint);
+    nlohmann::ordered_json e = {{"code", code}, {"message", message}};
+    e["hint"] = hint.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(hint);
     const std::string text =
-        nlohmann::json{{"error", e}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+        nlohmann::ordered_json{{"error", e}}.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
     fmt::print(stderr, "{}\n", text);
     return;
   }

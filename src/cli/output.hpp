@@ -24,8 +24,20 @@ public:
   bool quiet() const { return m_quiet; }
   bool stderr_is_tty() const { return m_stderr_tty; }
 
-  // One JSON document on stdout.
-  void print_json(const nlohmann::json& value) const;
+  // One JSON document on stdout: indented on a terminal, compact otherwise.
+  void print_json(const nlohmann::ordered_json& value) const;
+  // A JSON array on stdout, one element at a time (a list of 10,000 records
+  // is never held as one JSON tree). Off a terminal: one element per line.
+  template <typename Range, typename ToJson>
+  void print_json_array(const Range& items, ToJson&& to_json) const {
+    begin_json_array();
+    bool first = true;
+    for (const auto& item : items) {
+      json_array_element(to_json(item), first);
+      first = false;
+    }
+    end_json_array(first);
+  }
   void print_table(const TextTable& table) const;
   // "key: value" lines, keys aligned.
   void print_fields(const std::vector<std::pair<std::string, std::string>>& fields) const;
@@ -39,8 +51,14 @@ public:
   void error(std::string_view code, const std::string& message, const std::string& hint) const;
 
 private:
+  void begin_json_array() const;
+  void json_array_element(const nlohmann::ordered_json& value, bool first) const;
+  void end_json_array(bool empty) const;
+  std::string dump(const nlohmann::ordered_json& value, int indent) const;
+
   Format m_format = Format::human;
   bool m_quiet = false;
+  bool m_stdout_tty = false;
   bool m_stdout_color = false;
   bool m_stderr_color = false;
   bool m_stderr_tty = false;

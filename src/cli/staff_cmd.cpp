@@ -83,11 +83,7 @@ void run_list(const StaffRefOptions& o, Context& ctx) {
                                                : accounts::IncludeRemoved::no);
   });
   if (ctx.out.json()) {
-    nlohmann::json arr = nlohmann::json::array();
-    for (const auto& s : list) {
-      arr.push_back(to_json(s));
-    }
-    ctx.out.print_json(arr);
+    ctx.out.print_json_array(list, [](const auto& x) { return to_json(x); });
     return;
   }
   if (list.empty()) {
@@ -121,7 +117,7 @@ void run_show(const StaffRefOptions& o, Context& ctx) {
   });
   if (ctx.out.json()) {
     auto j = to_json(s);
-    j["accounts"] = nlohmann::json::array();
+    j["accounts"] = nlohmann::ordered_json::array();
     for (const auto& a : accounts_list) {
       j["accounts"].push_back({{"id", a.id}, {"name", a.name}});
     }

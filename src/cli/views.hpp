@@ -12,14 +12,14 @@
 // names are spelled (they are a contract; see man/ JSON FIELDS).
 namespace practice::cli {
 
-nlohmann::json time_json(const std::optional<util::TimePoint>& t);
+nlohmann::ordered_json time_json(const std::optional<util::TimePoint>& t);
 std::string time_text(const std::optional<util::TimePoint>& t);
 
-nlohmann::json to_json(const accounts::Firm& firm);
-nlohmann::json to_json(const accounts::Staff& staff);
-nlohmann::json to_json(const accounts::Account& account);
-nlohmann::json to_json(const accounts::Contact& contact);
-nlohmann::json to_json(const audit::AuditEntry& entry);
+nlohmann::ordered_json to_json(const accounts::Firm& firm);
+nlohmann::ordered_json to_json(const accounts::Staff& staff);
+nlohmann::ordered_json to_json(const accounts::Account& account);
+nlohmann::ordered_json to_json(const accounts::Contact& contact);
+nlohmann::ordered_json to_json(const audit::AuditEntry& entry);
 
 std::string on_off(bool b);
 

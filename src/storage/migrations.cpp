@@ -63,7 +63,7 @@ CREATE TABLE contacts (
   created_at TEXT NOT NULL,
   removed_at TEXT
 ) STRICT;
-CREATE INDEX contacts_account ON contacts (account_id);
+CREATE INDEX contacts_account ON contacts (account_id) WHERE removed_at IS NULL;
 CREATE UNIQUE INDEX contacts_account_email ON contacts (account_id, email) WHERE removed_at IS NULL;
 CREATE INDEX contacts_email ON contacts (email);
 

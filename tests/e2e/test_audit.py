@@ -1,0 +1,84 @@
+"""The tamper-evident audit trail."""
+from conftest import assert_refused
+
+
+def test_every_change_is_audited_with_its_actor_and_time(firm):
+    firm.ok("staff", "add", "Bob", "--email", "bob@acme.test")
+    firm.ok("--now", "2026-03-01T09:00:00Z", "account", "add", "Smith")
+    firm.ok("account", "assign", "Smith", "Bob")
+    firm.ok("--as", "bob@acme.test", "contact", "add", "--account", "Smith", "--name", "J",
+            "--email", "j@smith.test")
+    firm.ok("--as", "Bob", "contact", "edit", "j@smith.test", "--portal", "on")
+    firm.ok("account", "archive", "Smith")
+    log = firm.json("audit")
+    summary = [(e["actor"], e["item"], e["action"]) for e in log]
+    assert summary == [
+        ("root" if summary[0][0] == "root" else summary[0][0], "firm:1", "created"),
+        (summary[1][0], "staff:1", "created"),
+        ("alice@acme.test", "staff:2", "created"),
+        ("alice@acme.test", "account:1", "created"),
+        ("alice@acme.test", "account:1", "assigned"),
+        ("bob@acme.test", "contact:1", "created"),
+        ("bob@acme.test", "contact:1", "edited"),
+        ("alice@acme.test", "account:1", "archived"),
+    ]
+    assert log[3]["at"] == "2026-03-01T09:00:00Z"
+    assert log[6]["details"] == {"changed": {"portal": [False, True]}}
+    assert log[0]["actor_kind"] == "os_user" and log[2]["actor_kind"] == "staff"
+    # Filters.
+    assert [e["id"] for e in firm.json("audit", "--account", "Smith")] == [4, 5, 6, 7, 8]
+    assert [e["action"] for e in firm.json("audit", "--item", "contact:1")] == ["created", "edited"]
+    assert [e["id"] for e in firm.json("audit", "--since", "2026-03-01")] != []
+    ok = firm.json("audit", "--verify")
+    assert ok["ok"] is True and ok["rows"] == 8 and ok["bad_row"] is None
+
+
+def test_failed_commands_leave_no_audit_row(firm):
+    firm.ok("account", "add", "Smith")
+    n = len(firm.json("audit"))
+    firm.run("contact", "add", "--account", "Smith", "--name", "J", "--email", "bad")
+    firm.run("account", "add", "")
+    assert len(firm.json("audit")) == n
+
+
+def test_direct_edit_is_refused_then_detected(firm):
+    firm.ok("account", "add", "Smith")
+    firm.ok("account", "edit", "Smith", "--name", "Smith Family")
+    firm.ok("account", "add", "Jones")
+    # The database refuses plain edits of audit rows...
+    import sqlite3
+    try:
+        firm.sql("UPDATE audit SET actor = 'mallory' WHERE id = 4")
+        assert False, "the trigger should refuse"
+    except sqlite3.DatabaseError as e:
+        assert "append-only" in str(e)
+    # ...and someone who drops the guard is caught by --verify.
+    firm.sql("DROP TRIGGER audit_no_update")
+    firm.sql("UPDATE audit SET details = '{\"name\":\"Smyth\"}' WHERE id = 4")
+    r = assert_refused(firm, 65, "audit", "--verify", contains="audit row 4 was altered")
+    r = firm.run("--json", "audit", "--verify")
+    assert r.code == 65 and r.json["bad_row"] == 4 and r.json["ok"] is False
+
+
+def test_removed_row_is_named(firm):
+    firm.ok("account", "add", "Smith")
+    firm.ok("account", "add", "Jones")
+    firm.sql("DROP TRIGGER audit_no_delete")
+    firm.sql("DELETE FROM audit WHERE id = 3")
+    assert_refused(firm, 65, "audit", "--verify", contains="row 3 was removed")
+
+
+def test_rehashed_row_still_breaks_the_chain(firm):
+    """An attacker who recomputes the edited row's own hash is caught at the next row."""
+    import hashlib
+    import json
+    firm.ok("account", "add", "Smith")
+    firm.ok("account", "add", "Jones")
+    firm.sql("DROP TRIGGER audit_no_update")
+    row = firm.sql("SELECT id, at, actor_kind, actor_id, actor, account_id, item, action, details, prev_hash FROM audit WHERE id = 3")[0]
+    details = '{"name":"Smyth","type":"individual"}'
+    content = json.dumps([row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], details],
+                         separators=(",", ":"), ensure_ascii=False)
+    new_hash = hashlib.sha256((row[9] + "\n" + content).encode()).hexdigest()
+    firm.sql("UPDATE audit SET details = ?, hash = ? WHERE id = 3", details, new_hash)
+    assert_refused(firm, 65, "audit", "--verify", contains="audit row 4 does not follow row 3")

@@ -1,0 +1,49 @@
+"""config.toml: defaults, unknown keys, wrong types, private passwords."""
+import os
+
+from conftest import assert_refused
+
+
+def test_missing_default_config_means_defaults(firm):
+    assert not firm.config.exists()
+    firm.ok("account", "list")
+
+
+def test_unknown_keys_warn_on_stderr(firm):
+    firm.write_config('user = "alice@acme.test"\ncolour = "always"\n[smtp]\nurll = "x"\n')
+    r = firm.ok("account", "list")
+    assert "unknown config key 'colour'" in r.err
+    assert "unknown config key 'smtp.urll'" in r.err
+    assert str(firm.config) in r.err
+    assert firm.ok("-q", "account", "list").err == ""
+
+
+def test_wrong_type_exits_78_naming_key_and_file(firm):
+    firm.write_config("[reminders]\nevery_days = \"three\"\n")
+    r = assert_refused(firm, 78, "account", "add", "Smith", contains="'reminders.every_days'")
+    assert str(firm.config) in r.err
+    firm.write_config("[mail]\ntransport = \"pigeon\"\n")
+    assert_refused(firm, 78, "account", "add", "Smith", contains="'mail.transport'")
+    firm.write_config("not = [valid\n")
+    assert_refused(firm, 78, "account", "add", "Smith", contains="line 1")
+
+
+def test_explicit_missing_config_is_an_error(firm, tmp_path):
+    assert_refused(firm, 78, "--config", tmp_path / "nope.toml", "account", "add", "Smith",
+                   contains="cannot read the config file")
+
+
+def test_config_path_from_env(firm, tmp_path):
+    other = tmp_path / "other.toml"
+    other.write_text("bogus_key = 1\n")
+    r = firm.ok("account", "list", env={"PRACTICE_CONFIG": str(other)})
+    assert "bogus_key" in r.err
+
+
+def test_password_in_a_readable_config_is_refused(firm):
+    firm.write_config('[smtp]\nurl = "smtp://127.0.0.1:2525"\npassword = "hunter2"\n')
+    os.chmod(firm.config, 0o644)
+    r = assert_refused(firm, 78, "account", "add", "Smith", contains="chmod 600")
+    assert "hunter2" not in r.err
+    os.chmod(firm.config, 0o600)
+    firm.ok("account", "add", "Smith")
