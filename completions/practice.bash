@@ -1,0 +1,10 @@
+# bash completion for practice: asks the binary itself (practice __complete),
+# so it always matches the installed command tree.
+_practice() {
+    local cur=${COMP_WORDS[COMP_CWORD]}
+    local IFS=$'\n'
+    local words
+    words=$("${COMP_WORDS[0]}" __complete "${COMP_WORDS[@]:1:COMP_CWORD-1}" 2>/dev/null) || return 0
+    COMPREPLY=($(compgen -W "$words" -- "$cur"))
+}
+complete -o default -F _practice practice

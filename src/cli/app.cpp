@@ -31,6 +31,7 @@ void build_cli(CLI::App& app, Context& ctx) {
   register_account_commands(app, ctx);
   register_contact_commands(app, ctx);
   register_audit_command(app, ctx);
+  register_complete_command(app, ctx);
 }
 
 void on_run(CLI::App* cmd, Context& ctx, std::function<void()> fn) {
