@@ -38,5 +38,6 @@ void register_account_commands(CLI::App& app, Context& ctx);
 void register_contact_commands(CLI::App& app, Context& ctx);
 void register_audit_command(CLI::App& app, Context& ctx);
 void register_complete_command(CLI::App& app, Context& ctx);
+void register_outbox_commands(CLI::App& app, Context& ctx);
 
 } // namespace practice::cli

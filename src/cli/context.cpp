@@ -1,6 +1,8 @@
 #include "context.hpp"
 
 #include "practice/error.hpp"
+#include "practice/mail/mailer.hpp"
+#include "practice/util/file_lock.hpp"
 #include "practice/storage/migrations.hpp"
 #include "practice/util/strings.hpp"
 
@@ -73,6 +75,18 @@ std::string Context::os_user() const {
   return user.empty() ? "unknown" : user;
 }
 
+const util::Clock& Context::clock() {
+  now();
+  return *m_clock;
+}
+
+std::string Context::base_dir() {
+  const std::string& path = config().path;
+  const std::string from = path.empty() ? db_path() : path;
+  const auto slash = from.find_last_of('/');
+  return slash == std::string::npos ? std::string(".") : from.substr(0, slash);
+}
+
 util::TimePoint Context::now() {
   if (!m_clock) {
     if (global.now && !global.now->empty()) {
@@ -102,6 +116,71 @@ storage::Database& Context::database(storage::OpenMode mode) {
     m_migrations_applied = storage::apply_migrations(*m_db);
   }
   return *m_db;
+}
+
+std::optional<mail::DeliveryReport> Context::deliver(const std::optional<std::vector<int64_t>>& ids,
+                                                     int limit) {
+  auto& db = database();
+  const mail::MailSettings settings = [&] {
+    storage::Transaction tx(db, storage::TxMode::read);
+    return mail::mail_settings(db, config());
+  }();
+  auto transport = mail::make_transport(config(), base_dir(), mail::domain_of(settings.from.email));
+  if (!transport) {
+    throw ConfigError("no mail transport is configured, so mail stays queued",
+                      "set [mail] transport = \"smtp\" (with [smtp] url) or \"file\" in config.toml");
+  }
+  // One delivery run at a time; the leases would keep two apart anyway, this
+  // saves them the work.
+  auto lock = util::FileLock::try_lock(db_path() + ".lock");
+  if (!lock) {
+    return std::nullopt;
+  }
+  mail::DeliveryOptions options;
+  options.only = ids;
+  options.limit = limit;
+  options.run_lock = mail::HoldsRunLock::yes;
+  options.lease = std::chrono::seconds(
+      options.batch * (config().smtp.timeout_seconds * 2 + config().smtp.connect_timeout_seconds));
+  return mail::deliver(db, clock(), *transport, settings.from.email, options, nullptr);
+}
+
+nlohmann::ordered_json Context::deliver_after_commit(const std::vector<int64_t>& ids) {
+  nlohmann::ordered_json summary = {{"queued", ids.size()}, {"sent", 0},     {"deferred", 0},
+                                    {"failed", 0},          {"cancelled", 0}};
+  if (ids.empty()) {
+    return summary;
+  }
+  const auto n = ids.size();
+  const std::string what = n == 1 ? "1 message" : fmt::format("{} messages", n);
+  try {
+    const auto report = deliver(ids);
+    if (!report) {
+      out.note(fmt::format("{} queued; another delivery run is in progress", what));
+      summary["deferred"] = n;
+      return summary;
+    }
+    summary["sent"] = report->sent;
+    summary["deferred"] = report->deferred;
+    summary["failed"] = report->failed;
+    summary["cancelled"] = report->cancelled;
+    if (report->stopped) {
+      out.warn(fmt::format("{} stay queued: the mail server could not be used ({}); "
+                           "'practice outbox flush' sends them later",
+                           report->deferred == 1 ? "1 message" : fmt::format("{} messages", report->deferred),
+                           report->stop_reason));
+    } else if (report->deferred > 0 || report->failed > 0) {
+      out.warn(fmt::format("{} deferred for retry, {} failed; see 'practice outbox'", report->deferred,
+                           report->failed));
+    }
+  } catch (const Error& e) {
+    if (e.kind() != ErrorKind::config && e.kind() != ErrorKind::mail_unavailable) {
+      throw;
+    }
+    out.note(fmt::format("{} queued: {}", what, e.what()));
+    summary["deferred"] = n;
+  }
+  return summary;
 }
 
 accounts::Session Context::session(storage::Database& db) {

@@ -3,6 +3,7 @@
 #include "output.hpp"
 
 #include "practice/accounts/session.hpp"
+#include "practice/mail/delivery.hpp"
 #include "practice/config/config.hpp"
 #include "practice/storage/database.hpp"
 #include "practice/util/clock.hpp"
@@ -38,6 +39,10 @@ public:
   std::string db_path() const;
   std::string os_user() const;
   util::TimePoint now();
+  const util::Clock& clock();
+  // The config file's folder, or the database's when there is no config file:
+  // where relative paths in the config start.
+  std::string base_dir();
 
   // Opens the database (creating it for init), applying pending migrations.
   storage::Database& database(storage::OpenMode mode = storage::OpenMode::existing);
@@ -62,6 +67,16 @@ public:
   }
 
   accounts::Session session(storage::Database& db);
+
+  // Delivers due messages (only `ids`, when given) under the run lock.
+  // Returns nullopt when another run holds the lock. Throws ConfigError when
+  // no transport is configured or it cannot be built.
+  std::optional<mail::DeliveryReport> deliver(const std::optional<std::vector<int64_t>>& ids,
+                                              int limit = 0);
+
+  // After a command committed the messages `ids`: delivers them and says in
+  // one line on stderr what stayed queued and why. Never fails the command.
+  nlohmann::ordered_json deliver_after_commit(const std::vector<int64_t>& ids);
   // How many migrations opening the database applied.
   int migrations_applied() const { return m_migrations_applied; }
 

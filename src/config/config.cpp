@@ -36,6 +36,7 @@ constexpr Key k_keys[] = {
     {"smtp.password_command", Type::string},
     {"smtp.password_env", Type::string},
     {"smtp.password", Type::string},
+    {"smtp.ca_file", Type::string},
     {"smtp.timeout_seconds", Type::integer},
     {"smtp.connect_timeout_seconds", Type::integer},
     {"reminders.every_days", Type::integer},
@@ -208,6 +209,7 @@ Config parse_config(std::string_view text, const std::string& path) {
   r.string("smtp.password_command", c.smtp.password_command);
   r.string("smtp.password_env", c.smtp.password_env);
   r.string("smtp.password", c.smtp.password);
+  r.string("smtp.ca_file", c.smtp.ca_file);
   r.integer("smtp.timeout_seconds", c.smtp.timeout_seconds, 1, 3600);
   r.integer("smtp.connect_timeout_seconds", c.smtp.connect_timeout_seconds, 1, 600);
   r.integer("reminders.every_days", c.reminders.every_days, 1, 365);

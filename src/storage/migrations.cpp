@@ -15,7 +15,7 @@ namespace {
 constexpr int64_t k_application_id = 0x50524143;
 
 // Forward-only. Never edit a migration once released: add the next one.
-constexpr std::array<std::string_view, 1> k_migrations = {
+constexpr std::array<std::string_view, 2> k_migrations = {
     // 1: firm, staff, accounts, contacts, the audit trail.
     R"sql(
 CREATE TABLE firm (
@@ -87,6 +87,34 @@ CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
 BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
 CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
 BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+)sql",
+    // 2: the outbox: one row = one message to one recipient (see mail/outbox_store.cpp).
+    R"sql(
+CREATE TABLE outbox (
+  id               INTEGER PRIMARY KEY,
+  dedupe_key       TEXT NOT NULL UNIQUE,
+  kind             TEXT NOT NULL,
+  item             TEXT,
+  account_id       INTEGER,
+  rcpt             TEXT NOT NULL,
+  message_id       TEXT NOT NULL UNIQUE,
+  subject          TEXT NOT NULL,
+  message          BLOB NOT NULL,
+  state            TEXT NOT NULL DEFAULT 'queued'
+                   CHECK (state IN ('queued', 'sending', 'sent', 'failed', 'cancelled')),
+  attempts         INTEGER NOT NULL DEFAULT 0,
+  uncertain        INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at  TEXT NOT NULL,
+  first_attempt_at TEXT,
+  lease_owner      TEXT,
+  lease_until      TEXT,
+  last_code        INTEGER,
+  last_reply       TEXT,
+  created_at       TEXT NOT NULL,
+  sent_at          TEXT
+) STRICT;
+CREATE INDEX outbox_due ON outbox (state, next_attempt_at);
+CREATE INDEX outbox_item ON outbox (item);
 )sql",
 };
 

@@ -139,3 +139,18 @@ def test_contacts(firm):
     firm.ok("contact", "add", "--account", "Jones", "--name", "J2", "--email", "john@smith.test")
     assert_refused(firm, 65, "contact", "show", "john@smith.test", contains="ambiguous")
     assert firm.json("contact", "show", "john@smith.test", "--account", "Jones")["name"] == "J2"
+
+
+def test_colour_only_on_a_terminal_and_never_with_no_color(firm):
+    """`script` gives practice a real terminal."""
+    import shlex
+    import subprocess
+    firm.ok("account", "add", "Smith")
+    from conftest import BIN
+    cmd = f"{shlex.quote(BIN)} account list"
+    env = dict(firm.env, TERM="xterm")
+    tty = subprocess.run(["script", "-qec", cmd, "/dev/null"], capture_output=True, text=True, env=env)
+    assert "\x1b[1m" in tty.stdout
+    env["NO_COLOR"] = "1"
+    plain = subprocess.run(["script", "-qec", cmd, "/dev/null"], capture_output=True, text=True, env=env)
+    assert "\x1b[" not in plain.stdout and "Smith" in plain.stdout

@@ -14,6 +14,7 @@ struct SmtpConfig {
   std::optional<std::string> password_command;
   std::optional<std::string> password_env;
   std::optional<std::string> password; // only from a file no one else can read
+  std::optional<std::string> ca_file;  // a private CA to trust (tests, in-house relays)
   int timeout_seconds = 30;
   int connect_timeout_seconds = 10;
 };

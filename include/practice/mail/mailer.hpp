@@ -1,0 +1,54 @@
+#pragma once
+
+#include "practice/config/config.hpp"
+#include "practice/mail/message.hpp"
+#include "practice/mail/transport.hpp"
+#include "practice/storage/database.hpp"
+#include "practice/util/time.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+// Queuing mail inside a command's transaction (the transactional outbox) and
+// building the transport that delivers it.
+namespace practice::mail {
+
+struct MailSettings {
+  Mailbox from;                              // the firm's name and address
+  std::optional<std::string> templates_dir;  // overrides of the built-in templates
+  std::optional<std::string> portal_base_url;
+};
+
+// The sender comes from the firm record (practice init --email), else from
+// the config's [firm]. Throws ConfigError when there is no address to send from.
+MailSettings mail_settings(storage::Database& db, const config::Config& config);
+
+struct Outgoing {
+  std::string template_name;
+  nlohmann::json data; // the template's values; firm_name is added
+  Mailbox to;
+  std::string kind;
+  std::optional<std::string> item;
+  std::optional<int64_t> account_id;
+  std::string dedupe_key; // empty: unique to this message
+  std::vector<std::pair<std::string, std::string>> extra_headers;
+};
+
+// Renders and queues one message in the caller's transaction; returns its
+// outbox id, or nullopt when a message with the same dedupe key exists.
+std::optional<int64_t> queue_mail(storage::Database& db, const MailSettings& settings,
+                                  util::TimePoint now, const Outgoing& out);
+
+// The transport the config asks for, or nullptr when none is configured
+// (mail stays queued). Relative paths are taken from `base_dir`. The SMTP
+// password is read here: password_command, password_env or password.
+std::unique_ptr<Transport> make_transport(const config::Config& config,
+                                          const std::string& base_dir,
+                                          const std::string& helo_domain);
+
+} // namespace practice::mail

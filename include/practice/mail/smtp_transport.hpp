@@ -1,0 +1,46 @@
+#pragma once
+
+#include "practice/mail/transport.hpp"
+
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace practice::mail {
+
+struct SmtpSettings {
+  std::string url;                 // smtp://host:587 or smtps://host:465
+  std::string security = "starttls"; // starttls | tls | none
+  std::optional<std::string> username;
+  std::optional<std::string> password;
+  std::optional<std::string> ca_file; // a private CA (tests, in-house relays)
+  std::string helo_domain;            // sent in EHLO (the firm's domain)
+  int timeout_seconds = 30;           // per reply
+  int connect_timeout_seconds = 10;
+};
+
+// SMTP through libcurl, loaded with dlopen on first use so that commands
+// that send no mail never pay for libcurl's start-up. One SMTP transaction
+// per message and recipient; the connection is reused between messages and
+// the handle thrown away after any failure (libcurl 7.88 keeps a broken
+// connection cached after a reply timeout).
+class SmtpTransport final : public Transport {
+public:
+  // Throws ConfigError for a URL or security setting that cannot be honoured.
+  explicit SmtpTransport(SmtpSettings settings);
+  ~SmtpTransport() override;
+  SendResult send(std::string_view from, std::string_view rcpt, std::string_view message,
+                  std::string_view message_id) override;
+  std::string describe() const override;
+
+private:
+  struct Impl;
+  std::unique_ptr<Impl> m_impl;
+};
+
+// Maps one libcurl result to what delivery does with it (reliability.md
+// §1.5). `curl_code` is a CURLcode, `response` the last SMTP reply code,
+// `all_uploaded` whether every byte of the message went out. Pure.
+Outcome classify(int curl_code, long response, bool all_uploaded);
+
+} // namespace practice::mail

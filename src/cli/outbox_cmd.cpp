@@ -1,0 +1,321 @@
+#include "app.hpp"
+#include "views.hpp"
+
+#include "practice/audit/audit_log.hpp"
+#include "practice/error.hpp"
+#include "practice/mail/mailer.hpp"
+#include "practice/mail/outbox_store.hpp"
+#include "practice/util/validate.hpp"
+
+#include <fmt/format.h>
+
+#include <fstream>
+#include <memory>
+#include <sstream>
+
+namespace practice::cli {
+
+namespace {
+
+using json = nlohmann::ordered_json;
+
+struct OutboxOptions {
+  std::optional<std::string> status;
+  int limit = 100;
+  int64_t id = 0;
+  std::optional<int64_t> retry_id;
+  bool raw = false;
+  bool all_failed = false;
+  std::vector<std::string> to;
+  std::optional<std::string> subject;
+  std::optional<std::string> body;
+  std::optional<std::string> body_file;
+};
+
+json row_json(const mail::OutboxRow& r) {
+  json j = json::object();
+  j["id"] = r.id;
+  j["kind"] = r.kind;
+  j["item"] = r.item ? json(*r.item) : json(nullptr);
+  j["account_id"] = r.account_id ? json(*r.account_id) : json(nullptr);
+  j["to"] = r.rcpt;
+  j["subject"] = r.subject;
+  j["message_id"] = r.message_id;
+  j["state"] = to_string(r.state);
+  j["attempts"] = r.attempts;
+  j["uncertain"] = r.uncertain;
+  j["next_attempt_at"] = r.state == mail::OutboxState::queued ? time_json(r.next_attempt_at) : json(nullptr);
+  j["last_code"] = r.last_code ? json(*r.last_code) : json(nullptr);
+  j["last_reply"] = r.last_reply ? json(*r.last_reply) : json(nullptr);
+  j["created_at"] = time_json(r.created_at);
+  j["sent_at"] = time_json(r.sent_at);
+  return j;
+}
+
+json report_json(const mail::DeliveryReport& r) {
+  json j = json::object();
+  j["claimed"] = r.claimed;
+  j["sent"] = r.sent;
+  j["deferred"] = r.deferred;
+  j["failed"] = r.failed;
+  j["cancelled"] = r.cancelled;
+  j["uncertain"] = r.uncertain;
+  return j;
+}
+
+std::string last_text(const mail::OutboxRow& r) {
+  std::string s;
+  if (r.last_code) {
+    s = std::to_string(*r.last_code);
+  }
+  if (r.last_reply) {
+    s += (s.empty() ? "" : " ") + *r.last_reply;
+  }
+  return s.empty() ? "-" : s;
+}
+
+void run_list(const OutboxOptions& o, Context& ctx) {
+  std::optional<mail::OutboxState> state;
+  if (o.status) {
+    state = parse_choice<mail::OutboxState>("--status", *o.status, mail::parse_outbox_state,
+                                            "queued, sending, sent, failed, cancelled");
+  }
+  if (o.limit < 1) {
+    throw InvalidInput("--limit must be at least 1");
+  }
+  const auto rows =
+      ctx.read([&](storage::Database& db) { return mail::OutboxStore(db).list(state, o.limit); });
+  if (ctx.out.json()) {
+    ctx.out.print_json_array(rows, row_json);
+    return;
+  }
+  if (rows.empty()) {
+    ctx.out.note("the outbox is empty");
+    return;
+  }
+  TextTable t;
+  t.add_column("ID", Align::right);
+  t.add_column("STATE");
+  t.add_column("TO");
+  t.add_column("SUBJECT");
+  t.add_column("TRIES", Align::right);
+  t.add_column("WHEN");
+  t.add_column("LAST REPLY");
+  for (const auto& r : rows) {
+    const std::string when = r.state == mail::OutboxState::sent     ? time_text(r.sent_at)
+                             : r.state == mail::OutboxState::queued ? "next " + time_text(r.next_attempt_at)
+                                                                    : time_text(r.created_at);
+    t.add_row({std::to_string(r.id), std::string(to_string(r.state)), r.rcpt, r.subject,
+               std::to_string(r.attempts), when, last_text(r)});
+  }
+  ctx.out.print_table(t);
+}
+
+void run_show(const OutboxOptions& o, Context& ctx) {
+  const auto row = ctx.read([&](storage::Database& db) { return mail::OutboxStore(db).get(o.id); });
+  if (!row) {
+    throw NotFound(fmt::format("no outbox message with id {}", o.id), "list them with 'practice outbox'");
+  }
+  if (o.raw) {
+    std::fwrite(row->message.data(), 1, row->message.size(), stdout);
+    return;
+  }
+  if (ctx.out.json()) {
+    json j = row_json(*row);
+    j["message"] = row->message;
+    ctx.out.print_json(j);
+    return;
+  }
+  ctx.out.print_fields({{"id", std::to_string(row->id)},
+                        {"state", std::string(to_string(row->state))},
+                        {"kind", row->kind + (row->item ? " (" + *row->item + ")" : "")},
+                        {"to", row->rcpt},
+                        {"message id", row->message_id},
+                        {"attempts", fmt::format("{} ({} uncertain)", row->attempts, row->uncertain)},
+                        {"created", time_text(row->created_at)},
+                        {"next attempt", row->state == mail::OutboxState::queued
+                                             ? time_text(row->next_attempt_at)
+                                             : std::string("-")},
+                        {"sent", time_text(row->sent_at)},
+                        {"last reply", last_text(*row)}});
+  std::string text = row->message;
+  std::string plain;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '\r') {
+      plain += text[i];
+    }
+  }
+  fmt::print("\n{}", plain);
+}
+
+void print_delivery(Context& ctx, const mail::DeliveryReport& r) {
+  if (ctx.out.json()) {
+    ctx.out.print_json(report_json(r));
+  } else if (r.claimed + r.cancelled > 0) {
+    ctx.out.print_line(fmt::format("{} sent, {} deferred, {} failed, {} cancelled", r.sent,
+                                   r.deferred, r.failed, r.cancelled));
+  }
+  if (r.stopped) {
+    const std::string why = fmt::format("the mail server could not be used: {}", r.stop_reason);
+    if (r.stop_outcome == mail::Outcome::stop_config) {
+      throw MailUnavailable(why, "check [smtp] in config.toml; nothing was counted against the messages");
+    }
+    ctx.out.error("busy", why, "the messages stay queued for the next run");
+    ctx.exit_code = 75;
+  } else if (r.deferred > 0) {
+    ctx.out.note(fmt::format("{} deferred for a later retry", r.deferred));
+    ctx.exit_code = 75;
+  }
+}
+
+void run_flush(const OutboxOptions& o, Context& ctx) {
+  if (o.limit < 0) {
+    throw InvalidInput("--limit must not be negative");
+  }
+  const auto report = ctx.deliver(std::nullopt, o.limit);
+  if (!report) {
+    ctx.out.note("another delivery run is in progress");
+    if (ctx.out.json()) {
+      ctx.out.print_json(report_json({}));
+    }
+    return;
+  }
+  print_delivery(ctx, *report);
+}
+
+void run_retry(const OutboxOptions& o, Context& ctx) {
+  if (o.all_failed == o.retry_id.has_value()) {
+    throw UsageError("give either an outbox id or --all-failed");
+  }
+  const auto ids = ctx.write([&](accounts::Session& s) {
+    mail::OutboxStore store(s.db);
+    std::vector<int64_t> chosen = o.all_failed ? store.failed_ids() : std::vector<int64_t>{*o.retry_id};
+    for (const auto id : chosen) {
+      const auto row = store.get(id);
+      if (!row) {
+        throw NotFound(fmt::format("no outbox message with id {}", id));
+      }
+      if (!store.retry(id, s.now)) {
+        throw Conflict(fmt::format("outbox message {} is {}, not failed", id, to_string(row->state)),
+                       "only failed messages can be retried");
+      }
+      audit::AuditLog(s.db).record(s.now, s.actor, row->account_id, fmt::format("outbox:{}", id),
+                                   "retried", {{"to", row->rcpt}});
+    }
+    return chosen;
+  });
+  const auto summary = ctx.deliver_after_commit(ids);
+  if (ctx.out.json()) {
+    ctx.out.print_json(summary);
+  } else {
+    ctx.out.print_line(fmt::format("Queued {} failed message{} again; {} sent", ids.size(),
+                                   ids.size() == 1 ? "" : "s", summary["sent"].get<int>()));
+  }
+}
+
+std::string read_text_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    throw NotFound(fmt::format("cannot read {}", path));
+  }
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+void run_test(const OutboxOptions& o, Context& ctx) {
+  if (o.to.empty()) {
+    throw UsageError("give at least one --to ADDRESS");
+  }
+  if (o.body && o.body_file) {
+    throw UsageError("give --body or --body-file, not both");
+  }
+  std::vector<std::string> to;
+  for (const auto& a : o.to) {
+    to.push_back(util::require_email("--to", a));
+  }
+  const std::string subject = o.subject.value_or("practice test message");
+  const std::string body = o.body_file ? read_text_file(*o.body_file) : o.body.value_or("");
+  const auto ids = ctx.write([&](accounts::Session& s) {
+    const auto settings = mail::mail_settings(s.db, ctx.config());
+    std::vector<int64_t> queued;
+    for (const auto& address : to) {
+      mail::Outgoing out;
+      out.template_name = "test";
+      out.data = {{"subject", subject}, {"body", body}, {"to", address}};
+      out.to = {"", address};
+      out.kind = "test";
+      const auto id = mail::queue_mail(s.db, settings, s.now, out);
+      audit::AuditLog(s.db).record(s.now, s.actor, std::nullopt, fmt::format("outbox:{}", *id),
+                                   "queued", {{"to", address}, {"kind", "test"}});
+      queued.push_back(*id);
+    }
+    return queued;
+  });
+  const auto summary = ctx.deliver_after_commit(ids);
+  if (ctx.out.json()) {
+    json j = summary;
+    j["ids"] = ids;
+    ctx.out.print_json(j);
+  } else {
+    ctx.out.print_line(fmt::format("Queued {} test message{}; {} sent", ids.size(),
+                                   ids.size() == 1 ? "" : "s", summary["sent"].get<int>()));
+  }
+}
+
+} // namespace
+
+void register_outbox_commands(CLI::App& app, Context& ctx) {
+  auto list_opts = std::make_shared<OutboxOptions>();
+  auto* outbox = app.add_subcommand("outbox", "Mail waiting to go out, sent, or failed");
+  outbox->require_subcommand(0, 1);
+  const auto add_list_options = [](CLI::App* cmd, OutboxOptions& o) {
+    cmd->add_option("--status", o.status, "queued, sending, sent, failed or cancelled")
+        ->type_name("STATE");
+    cmd->add_option("--limit", o.limit, "At most this many, newest first (default 100)");
+  };
+  add_list_options(outbox, *list_opts);
+  outbox->callback([&ctx, list_opts, outbox] {
+    if (outbox->get_subcommands().empty()) {
+      ctx.action = [list_opts, &ctx] { run_list(*list_opts, ctx); };
+    }
+  });
+  {
+    auto o = std::make_shared<OutboxOptions>();
+    auto* cmd = outbox->add_subcommand("list", "List messages (the same as 'practice outbox')");
+    add_list_options(cmd, *o);
+    on_run(cmd, ctx, [o, &ctx] { run_list(*o, ctx); });
+  }
+  {
+    auto o = std::make_shared<OutboxOptions>();
+    auto* cmd = outbox->add_subcommand("show", "Show one message with its headers and body");
+    cmd->add_option("id", o->id, "Outbox id")->required();
+    cmd->add_flag("--raw", o->raw, "Print the message exactly as sent (CRLF line endings)");
+    on_run(cmd, ctx, [o, &ctx] { run_show(*o, ctx); });
+  }
+  {
+    auto o = std::make_shared<OutboxOptions>();
+    auto* cmd = outbox->add_subcommand("retry", "Queue failed messages again");
+    cmd->add_option("id", o->retry_id, "Outbox id");
+    cmd->add_flag("--all-failed", o->all_failed, "Every failed message");
+    on_run(cmd, ctx, [o, &ctx] { run_retry(*o, ctx); });
+  }
+  {
+    auto o = std::make_shared<OutboxOptions>();
+    o->limit = 0;
+    auto* cmd = outbox->add_subcommand("flush", "Deliver every message that is due now");
+    cmd->add_option("--limit", o->limit, "At most this many messages");
+    on_run(cmd, ctx, [o, &ctx] { run_flush(*o, ctx); });
+  }
+  {
+    auto o = std::make_shared<OutboxOptions>();
+    auto* cmd = outbox->add_subcommand("test", "Send a test message (checks the mail set-up)");
+    cmd->add_option("--to", o->to, "Recipient (repeatable)")->type_name("ADDRESS");
+    cmd->add_option("--subject", o->subject, "Subject");
+    cmd->add_option("--body", o->body, "Text to include");
+    cmd->add_option("--body-file", o->body_file, "Include this file's text")->type_name("FILE");
+    on_run(cmd, ctx, [o, &ctx] { run_test(*o, ctx); });
+  }
+}
+
+} // namespace practice::cli

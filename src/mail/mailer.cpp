@@ -1,0 +1,105 @@
+#include "practice/mail/mailer.hpp"
+
+#include "practice/accounts/firm_store.hpp"
+#include "practice/error.hpp"
+#include "practice/mail/file_transport.hpp"
+#include "practice/mail/outbox_store.hpp"
+#include "practice/mail/smtp_transport.hpp"
+#include "practice/mail/templates.hpp"
+#include "practice/util/process.hpp"
+
+#include <fmt/format.h>
+
+#include <cstdlib>
+
+namespace practice::mail {
+
+MailSettings mail_settings(storage::Database& db, const config::Config& config) {
+  MailSettings s;
+  const auto firm = accounts::FirmStore(db).get();
+  s.from.name = firm ? firm->name : config.firm_name.value_or("");
+  if (firm && firm->email) {
+    s.from.email = *firm->email;
+  } else if (config.firm_email) {
+    s.from.email = *config.firm_email;
+  } else {
+    throw ConfigError("the firm has no email address to send mail from",
+                      "run 'practice init --email office@example.com' or set [firm] email");
+  }
+  if (!config.path.empty()) {
+    const auto slash = config.path.find_last_of('/');
+    s.templates_dir =
+        (slash == std::string::npos ? std::string(".") : config.path.substr(0, slash)) + "/templates";
+  }
+  s.portal_base_url = config.portal_base_url;
+  return s;
+}
+
+std::optional<int64_t> queue_mail(storage::Database& db, const MailSettings& settings,
+                                  util::TimePoint now, const Outgoing& out) {
+  nlohmann::json data = out.data;
+  data["firm_name"] = settings.from.name.empty() ? settings.from.email : settings.from.name;
+  const RenderedText text = render_mail_template(out.template_name, data, settings.templates_dir);
+  Message m;
+  m.from = settings.from;
+  m.to = out.to;
+  m.subject = text.subject;
+  m.body = text.body;
+  m.message_id = new_message_id(domain_of(settings.from.email));
+  m.date = now;
+  m.extra_headers = out.extra_headers;
+  const std::string rendered = render(m);
+  NewMessage row;
+  row.dedupe_key = out.dedupe_key.empty() ? "message:" + m.message_id : out.dedupe_key;
+  row.kind = out.kind;
+  row.item = out.item;
+  row.account_id = out.account_id;
+  row.rcpt = out.to.email;
+  row.message_id = m.message_id;
+  row.subject = m.subject;
+  row.message = rendered;
+  return OutboxStore(db).enqueue(row, now);
+}
+
+std::unique_ptr<Transport> make_transport(const config::Config& config, const std::string& base_dir,
+                                          const std::string& helo_domain) {
+  if (!config.mail_transport) {
+    return nullptr;
+  }
+  if (*config.mail_transport == "file") {
+    std::string dir = config.mail_dir;
+    if (dir.empty() || dir.front() != '/') {
+      dir = base_dir + "/" + dir;
+    }
+    return std::make_unique<FileTransport>(dir);
+  }
+  SmtpSettings s;
+  s.url = config.smtp.url;
+  s.security = config.smtp.security;
+  s.username = config.smtp.username;
+  s.ca_file = config.smtp.ca_file;
+  s.helo_domain = helo_domain;
+  s.timeout_seconds = config.smtp.timeout_seconds;
+  s.connect_timeout_seconds = config.smtp.connect_timeout_seconds;
+  if (s.username) {
+    if (config.smtp.password_command) {
+      s.password = util::first_line_of(*config.smtp.password_command, "smtp.password_command",
+                                       std::chrono::seconds(10));
+    } else if (config.smtp.password_env) {
+      const char* v = std::getenv(config.smtp.password_env->c_str());
+      if (v == nullptr || *v == '\0') {
+        throw ConfigError(fmt::format("smtp.password_env names {}, which is not set",
+                                      *config.smtp.password_env));
+      }
+      s.password = v;
+    } else if (config.smtp.password) {
+      s.password = config.smtp.password;
+    } else {
+      throw ConfigError("smtp.username is set but no password source is",
+                        "set smtp.password_command or smtp.password_env");
+    }
+  }
+  return std::make_unique<SmtpTransport>(std::move(s));
+}
+
+} // namespace practice::mail

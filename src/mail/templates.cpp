@@ -1,0 +1,109 @@
+#include "practice/mail/templates.hpp"
+
+#include "practice/error.hpp"
+
+#include <fmt/format.h>
+#include <kainjow/mustache.hpp>
+
+#include <fstream>
+#include <sstream>
+
+namespace practice::mail {
+
+// Generated at configure time from share/practice/templates/mail/ (see src/CMakeLists.txt).
+std::optional<std::string_view> builtin_mail_template(std::string_view name);
+std::vector<std::string> builtin_template_names();
+
+namespace {
+
+namespace mu = kainjow::mustache;
+
+mu::data to_data(const nlohmann::json& j) {
+  if (j.is_object()) {
+    mu::data d{mu::data::type::object};
+    for (const auto& [k, v] : j.items()) {
+      d.set(k, to_data(v));
+    }
+    return d;
+  }
+  if (j.is_array()) {
+    mu::data list{mu::data::type::list};
+    for (const auto& v : j) {
+      list.push_back(to_data(v));
+    }
+    return list;
+  }
+  if (j.is_string()) {
+    return mu::data{j.get<std::string>()};
+  }
+  if (j.is_boolean()) {
+    return mu::data{j.get<bool>()};
+  }
+  if (j.is_null()) {
+    return mu::data{false};
+  }
+  return mu::data{j.dump()};
+}
+
+std::optional<std::string> read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return std::nullopt;
+  }
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+} // namespace
+
+RenderedText render_mail_template(std::string_view name, const nlohmann::json& data,
+                                  const std::optional<std::string>& override_dir) {
+  std::string source;
+  std::string origin;
+  if (override_dir) {
+    const std::string path = fmt::format("{}/{}.mustache", *override_dir, name);
+    if (auto text = read_file(path)) {
+      source = std::move(*text);
+      origin = path;
+    }
+  }
+  if (origin.empty()) {
+    const auto builtin = builtin_mail_template(name);
+    if (!builtin) {
+      throw NotFound(fmt::format("no mail template named \"{}\"", name));
+    }
+    source = std::string(*builtin);
+    origin = fmt::format("the built-in template {}", name);
+  }
+  mu::mustache tmpl{source};
+  if (!tmpl.is_valid()) {
+    throw ConfigError(fmt::format("{} is not a valid mustache template: {}", origin,
+                                  tmpl.error_message()));
+  }
+  tmpl.set_custom_escape([](const std::string& s) { return s; });
+  const std::string text = tmpl.render(to_data(data));
+  if (!tmpl.is_valid()) {
+    throw ConfigError(fmt::format("{} failed to render: {}", origin, tmpl.error_message()));
+  }
+  static constexpr std::string_view k_subject = "Subject:";
+  const size_t eol = text.find('\n');
+  if (text.compare(0, k_subject.size(), k_subject) != 0 || eol == std::string::npos) {
+    throw ConfigError(fmt::format("{} must start with a \"Subject: ...\" line", origin));
+  }
+  RenderedText out;
+  std::string subject = text.substr(k_subject.size(), eol - k_subject.size());
+  const size_t first = subject.find_first_not_of(" \t");
+  const size_t last = subject.find_last_not_of(" \t\r");
+  out.subject = first == std::string::npos ? std::string() : subject.substr(first, last - first + 1);
+  size_t body = eol + 1;
+  if (text.compare(body, 1, "\n") == 0) {
+    ++body;
+  } else if (text.compare(body, 2, "\r\n") == 0) {
+    body += 2;
+  }
+  out.body = text.substr(body);
+  return out;
+}
+
+} // namespace practice::mail
