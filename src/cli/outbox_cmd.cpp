@@ -234,7 +234,7 @@ void run_test(const OutboxOptions& o, Context& ctx) {
   for (const auto& a : o.to) {
     to.push_back(util::require_email("--to", a));
   }
-  const std::string subject = o.subject.value_or("practice test message");
+  const std::string subject = util::require_line("--subject", o.subject.value_or("practice test message"), 300);
   const std::string body = o.body_file ? read_text_file(*o.body_file) : o.body.value_or("");
   const auto ids = ctx.write([&](accounts::Session& s) {
     const auto settings = mail::mail_settings(s.db, ctx.config());

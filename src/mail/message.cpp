@@ -146,7 +146,7 @@ std::string encode_header_text(std::string_view text, size_t used) {
     size_t end = pos;
     while (end < text.size()) {
       const size_t n = utf8_length(static_cast<unsigned char>(text[end]));
-      if (end + n - pos > 45) {
+      if (end + n - pos > 39) { // 52 base64 characters: a word of 64 with "Subject: " fits 78
         break;
       }
       end += n;

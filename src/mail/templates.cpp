@@ -76,33 +76,39 @@ RenderedText render_mail_template(std::string_view name, const nlohmann::json& d
     source = std::string(*builtin);
     origin = fmt::format("the built-in template {}", name);
   }
-  mu::mustache tmpl{source};
-  if (!tmpl.is_valid()) {
-    throw ConfigError(fmt::format("{} is not a valid mustache template: {}", origin,
-                                  tmpl.error_message()));
-  }
-  tmpl.set_custom_escape([](const std::string& s) { return s; });
-  const std::string text = tmpl.render(to_data(data));
-  if (!tmpl.is_valid()) {
-    throw ConfigError(fmt::format("{} failed to render: {}", origin, tmpl.error_message()));
-  }
+  // The subject line and the body are rendered apart, so a value with a line
+  // break cannot move text from one to the other (render() then refuses it).
   static constexpr std::string_view k_subject = "Subject:";
-  const size_t eol = text.find('\n');
-  if (text.compare(0, k_subject.size(), k_subject) != 0 || eol == std::string::npos) {
+  const size_t eol = source.find('\n');
+  if (source.compare(0, k_subject.size(), k_subject) != 0 || eol == std::string::npos) {
     throw ConfigError(fmt::format("{} must start with a \"Subject: ...\" line", origin));
   }
+  size_t body_start = eol + 1;
+  if (source.compare(body_start, 1, "\n") == 0) {
+    ++body_start;
+  } else if (source.compare(body_start, 2, "\r\n") == 0) {
+    body_start += 2;
+  }
+  const mu::data values = to_data(data);
+  const auto render_part = [&](const std::string& part) {
+    mu::mustache tmpl{part};
+    if (!tmpl.is_valid()) {
+      throw ConfigError(fmt::format("{} is not a valid mustache template: {}", origin,
+                                    tmpl.error_message()));
+    }
+    tmpl.set_custom_escape([](const std::string& s) { return s; });
+    std::string text = tmpl.render(values);
+    if (!tmpl.is_valid()) {
+      throw ConfigError(fmt::format("{} failed to render: {}", origin, tmpl.error_message()));
+    }
+    return text;
+  };
   RenderedText out;
-  std::string subject = text.substr(k_subject.size(), eol - k_subject.size());
+  std::string subject = render_part(source.substr(k_subject.size(), eol - k_subject.size()));
   const size_t first = subject.find_first_not_of(" \t");
   const size_t last = subject.find_last_not_of(" \t\r");
   out.subject = first == std::string::npos ? std::string() : subject.substr(first, last - first + 1);
-  size_t body = eol + 1;
-  if (text.compare(body, 1, "\n") == 0) {
-    ++body;
-  } else if (text.compare(body, 2, "\r\n") == 0) {
-    body += 2;
-  }
-  out.body = text.substr(body);
+  out.body = render_part(source.substr(body_start));
   return out;
 }
 

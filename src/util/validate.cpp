@@ -9,8 +9,24 @@ namespace practice::util {
 
 namespace {
 
+// Throws unless `value` is free of control characters (line breaks and tabs
+// too unless `allow_breaks`), checked before any trimming: a trailing CR is
+// refused, not silently dropped.
+void check_controls(std::string_view what, std::string_view value, bool allow_breaks) {
+  for (const char ch : value) {
+    const auto c = static_cast<unsigned char>(ch);
+    const bool is_break = c == '\n' || c == '\t' || c == '\r';
+    if ((c < 0x20 && !(allow_breaks && is_break)) || c == 0x7f) {
+      throw InvalidInput(fmt::format("{} must not contain {}", what,
+                                     c == '\n' || c == '\r' ? "a line break"
+                                                            : "control characters"));
+    }
+  }
+}
+
 std::string check_text(std::string_view what, std::string_view value, size_t max_length,
                        bool allow_breaks) {
+  check_controls(what, value, allow_breaks);
   const std::string_view t = trim(value);
   if (t.empty()) {
     throw InvalidInput(fmt::format("{} must not be empty", what));
@@ -21,15 +37,6 @@ std::string check_text(std::string_view what, std::string_view value, size_t max
   }
   if (!is_valid_utf8(t)) {
     throw InvalidInput(fmt::format("{} is not valid UTF-8", what));
-  }
-  for (const char ch : t) {
-    const auto c = static_cast<unsigned char>(ch);
-    const bool is_break = c == '\n' || c == '\t' || c == '\r';
-    if ((c < 0x20 && !(allow_breaks && is_break)) || c == 0x7f) {
-      throw InvalidInput(fmt::format("{} must not contain {}", what,
-                                     c == '\n' || c == '\r' ? "a line break"
-                                                            : "control characters"));
-    }
   }
   return std::string(t);
 }
@@ -135,6 +142,7 @@ bool is_valid_email(std::string_view a) {
 }
 
 std::string require_email(std::string_view what, std::string_view address) {
+  check_controls(what, address, false);
   const std::string_view t = trim(address);
   if (t.empty()) {
     throw InvalidInput(fmt::format("{} must not be empty", what));

@@ -29,12 +29,15 @@ TEST_CASE("invalid email addresses, including header and envelope injection") {
 TEST_CASE("require_email trims and lower-cases the domain only") {
   CHECK(require_email("email", "  Alice@ACME.Test ") == "Alice@acme.test");
   CHECK_THROWS_AS(require_email("email", "nope"), InvalidInput);
+  CHECK_THROWS_AS(require_email("email", "alice@acme.test\r"), InvalidInput);
+  CHECK_THROWS_AS(require_email("email", "\nalice@acme.test"), InvalidInput);
 }
 
 TEST_CASE("require_line refuses empty text, line breaks and control characters") {
   CHECK(require_line("name", "  Smith & Co  ") == "Smith & Co");
   CHECK_THROWS_AS(require_line("name", "   "), InvalidInput);
   CHECK_THROWS_AS(require_line("name", "two\nlines"), InvalidInput);
+  CHECK_THROWS_AS(require_line("name", "Smith\n"), InvalidInput);
   CHECK_THROWS_AS(require_line("name", "bell\a"), InvalidInput);
   CHECK_THROWS_AS(require_line("name", std::string(201, 'x')), InvalidInput);
   CHECK(require_text("message", "two\nlines") == "two\nlines");
