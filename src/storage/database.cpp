@@ -118,46 +118,73 @@ void Database::fail(int rc, std::string_view context) const {
   throw InternalError(fmt::format("{}: {}", context, detail));
 }
 
+Database::~Database() {
+  for (auto& [sql, cached] : m_cache) {
+    sqlite3_finalize(cached.stmt);
+  }
+}
+
 Statement::Statement(Database& db, std::string_view sql) : m_db(db) {
-  sqlite3_stmt* raw = nullptr;
-  const int rc = sqlite3_prepare_v2(db.handle(), sql.data(), static_cast<int>(sql.size()), &raw,
+  auto it = db.m_cache.find(std::string(sql));
+  if (it != db.m_cache.end() && !it->second.in_use) {
+    m_stmt = it->second.stmt;
+    it->second.in_use = true;
+    m_in_use = &it->second.in_use;
+    return;
+  }
+  const int rc = sqlite3_prepare_v2(db.handle(), sql.data(), static_cast<int>(sql.size()), &m_stmt,
                                     nullptr);
-  m_stmt.reset(raw);
   if (rc != SQLITE_OK) {
+    sqlite3_finalize(m_stmt);
     db.fail(rc, "cannot prepare a database statement");
+  }
+  if (it == db.m_cache.end()) {
+    auto [entry, inserted] =
+        db.m_cache.emplace(std::string(sql), Database::CachedStatement{m_stmt, true});
+    m_in_use = &entry->second.in_use;
+  }
+}
+
+Statement::~Statement() {
+  if (m_in_use != nullptr) {
+    sqlite3_reset(m_stmt);
+    sqlite3_clear_bindings(m_stmt);
+    *m_in_use = false;
+  } else {
+    sqlite3_finalize(m_stmt);
   }
 }
 
 Statement& Statement::bind(int index, std::nullptr_t) {
-  sqlite3_bind_null(m_stmt.get(), index);
+  sqlite3_bind_null(m_stmt, index);
   return *this;
 }
 
 Statement& Statement::bind(int index, int64_t value) {
-  sqlite3_bind_int64(m_stmt.get(), index, value);
+  sqlite3_bind_int64(m_stmt, index, value);
   return *this;
 }
 
 Statement& Statement::bind(int index, double value) {
-  sqlite3_bind_double(m_stmt.get(), index, value);
+  sqlite3_bind_double(m_stmt, index, value);
   return *this;
 }
 
 Statement& Statement::bind(int index, std::string_view value) {
-  sqlite3_bind_text(m_stmt.get(), index, value.data(), static_cast<int>(value.size()),
+  sqlite3_bind_text(m_stmt, index, value.data(), static_cast<int>(value.size()),
                     SQLITE_TRANSIENT);
   return *this;
 }
 
 bool Statement::step() {
-  const int rc = sqlite3_step(m_stmt.get());
+  const int rc = sqlite3_step(m_stmt);
   if (rc == SQLITE_ROW) {
     return true;
   }
   if (rc == SQLITE_DONE) {
     return false;
   }
-  sqlite3_reset(m_stmt.get());
+  sqlite3_reset(m_stmt);
   m_db.fail(rc, "database statement failed");
 }
 
@@ -167,24 +194,24 @@ void Statement::run() {
 }
 
 void Statement::reset() {
-  sqlite3_reset(m_stmt.get());
-  sqlite3_clear_bindings(m_stmt.get());
+  sqlite3_reset(m_stmt);
+  sqlite3_clear_bindings(m_stmt);
 }
 
 bool Statement::is_null(int col) const {
-  return sqlite3_column_type(m_stmt.get(), col) == SQLITE_NULL;
+  return sqlite3_column_type(m_stmt, col) == SQLITE_NULL;
 }
 
-int64_t Statement::int64(int col) const { return sqlite3_column_int64(m_stmt.get(), col); }
+int64_t Statement::int64(int col) const { return sqlite3_column_int64(m_stmt, col); }
 
-double Statement::real(int col) const { return sqlite3_column_double(m_stmt.get(), col); }
+double Statement::real(int col) const { return sqlite3_column_double(m_stmt, col); }
 
 std::string_view Statement::text_view(int col) const {
-  const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(m_stmt.get(), col));
+  const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(m_stmt, col));
   if (p == nullptr) {
     return {};
   }
-  return {p, static_cast<size_t>(sqlite3_column_bytes(m_stmt.get(), col))};
+  return {p, static_cast<size_t>(sqlite3_column_bytes(m_stmt, col))};
 }
 
 std::string Statement::text(int col) const { return std::string(text_view(col)); }
@@ -204,7 +231,7 @@ std::optional<std::string> Statement::opt_text(int col) const {
 }
 
 Transaction::Transaction(Database& db, TxMode mode) : m_db(db) {
-  m_db.exec(mode == TxMode::write ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED");
+  Statement(m_db, mode == TxMode::write ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED").run();
 }
 
 Transaction::~Transaction() {
@@ -214,7 +241,7 @@ Transaction::~Transaction() {
 }
 
 void Transaction::commit() {
-  m_db.exec("COMMIT");
+  Statement(m_db, "COMMIT").run();
   m_open = false;
 }
 

@@ -318,3 +318,31 @@ def test_retry_failed(mailfirm, servers):
     again = mailfirm.json("outbox", "retry", "--all-failed")
     assert again["queued"] == 1 and again["failed"] == 1
     assert_refused(mailfirm, 64, "outbox", "retry")
+
+
+def test_kills_during_flush_lose_nothing_and_duplicate_at_most_once_per_kill(mailfirm, servers):
+    """SIGKILL a delivery run at random moments; the next run takes over the dead run's rows."""
+    import signal
+    import subprocess
+    from conftest import BIN
+    srv = servers()
+    count, kills = 600, 8
+    to = [a for i in range(count) for a in ("--to", f"c{i}@client.test")]
+    mailfirm.ok("outbox", "test", *to)  # no transport yet: all queued
+    use_smtp(mailfirm, srv.port)
+    env = dict(mailfirm.env)
+    rng = random.Random(9)
+    for _ in range(kills):
+        proc = subprocess.Popen([BIN, "outbox", "flush"], env=env, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0.05, 0.4))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        assert mailfirm.sql("PRAGMA integrity_check") == [("ok",)]
+    final = mailfirm.run("--json", "outbox", "flush")
+    assert final.code == 0, final
+    rows = outbox(mailfirm)
+    assert len(rows) == count and {r["state"] for r in rows} == {"sent"}
+    got = [m["message_id"] for m in srv.messages()]
+    assert set(got) == {r["message_id"] for r in rows}  # nothing lost
+    assert len(got) - count <= kills  # at most one extra copy per kill

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 namespace practice::storage {
 
@@ -46,7 +47,7 @@ public:
   // Runs a statement that returns no rows.
   void run();
   void reset();
-  int parameter_count() const { return sqlite3_bind_parameter_count(m_stmt.get()); }
+  int parameter_count() const { return sqlite3_bind_parameter_count(m_stmt); }
 
   bool is_null(int col) const;
   int64_t int64(int col) const;
@@ -59,12 +60,14 @@ public:
   util::TimePoint time(int col) const;
   std::optional<util::TimePoint> opt_time(int col) const;
 
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+  ~Statement();
+
 private:
-  struct Finalize {
-    void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
-  };
   Database& m_db;
-  std::unique_ptr<sqlite3_stmt, Finalize> m_stmt;
+  sqlite3_stmt* m_stmt = nullptr;
+  bool* m_in_use = nullptr; // set when borrowed from the database's cache: reset, not finalized
 };
 
 enum class OpenMode { existing, create };
@@ -88,7 +91,20 @@ public:
   // Throws the practice error matching an SQLite result code.
   [[noreturn]] void fail(int rc, std::string_view context) const;
 
+  ~Database();
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+
 private:
+  friend class Statement;
+  // Prepared statements by SQL text: a delivery run records thousands of
+  // results with the same few statements, and preparing costs more than running.
+  struct CachedStatement {
+    sqlite3_stmt* stmt = nullptr;
+    bool in_use = false;
+  };
+  std::unordered_map<std::string, CachedStatement> m_cache;
+
   struct Close {
     void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
   };
