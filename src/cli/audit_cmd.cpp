@@ -26,7 +26,7 @@ void run_verify(Context& ctx) {
     ctx.out.print_json({{"ok", r.ok},
                         {"rows", r.rows},
                         {"head_hash", r.ok ? nlohmann::ordered_json(r.head_hash) : nlohmann::ordered_json(nullptr)},
-                        {"bad_row", r.bad_row ? nlohmann::ordered_json(*r.bad_row) : nlohmann::ordered_json(nullptr)},
+                        {"bad_row", opt_json(r.bad_row)},
                         {"problem", r.ok ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(r.problem)}});
   }
   if (!r.ok) {

@@ -36,8 +36,8 @@ json row_json(const mail::OutboxRow& r) {
   json j = json::object();
   j["id"] = r.id;
   j["kind"] = r.kind;
-  j["item"] = r.item ? json(*r.item) : json(nullptr);
-  j["account_id"] = r.account_id ? json(*r.account_id) : json(nullptr);
+  j["item"] = opt_json(r.item);
+  j["account_id"] = opt_json(r.account_id);
   j["to"] = r.rcpt;
   j["subject"] = r.subject;
   j["message_id"] = r.message_id;
@@ -45,8 +45,8 @@ json row_json(const mail::OutboxRow& r) {
   j["attempts"] = r.attempts;
   j["uncertain"] = r.uncertain;
   j["next_attempt_at"] = r.state == mail::OutboxState::queued ? time_json(r.next_attempt_at) : json(nullptr);
-  j["last_code"] = r.last_code ? json(*r.last_code) : json(nullptr);
-  j["last_reply"] = r.last_reply ? json(*r.last_reply) : json(nullptr);
+  j["last_code"] = opt_json(r.last_code);
+  j["last_reply"] = opt_json(r.last_reply);
   j["created_at"] = time_json(r.created_at);
   j["sent_at"] = time_json(r.sent_at);
   return j;

@@ -30,7 +30,7 @@ json object(size_t n) {
 json to_json(const accounts::Firm& firm) {
   json j = object(3);
   j["name"] = firm.name;
-  j["email"] = firm.email ? json(*firm.email) : json(nullptr);
+  j["email"] = opt_json(firm.email);
   j["created_at"] = time_json(firm.created_at);
   return j;
 }
@@ -90,8 +90,8 @@ json to_json(const audit::AuditEntry& e) {
   j["at"] = e.at;
   j["actor"] = e.actor.name;
   j["actor_kind"] = audit::to_string(e.actor.kind);
-  j["actor_id"] = e.actor.id ? json(*e.actor.id) : json(nullptr);
-  j["account_id"] = e.account_id ? json(*e.account_id) : json(nullptr);
+  j["actor_id"] = opt_json(e.actor.id);
+  j["account_id"] = opt_json(e.account_id);
   j["item"] = e.item;
   j["action"] = e.action;
   j["details"] = std::move(details);

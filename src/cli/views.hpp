@@ -12,6 +12,11 @@
 // names are spelled (they are a contract; see man/ JSON FIELDS).
 namespace practice::cli {
 
+// A value, or null when absent (cli.md: absent values are null, not missing).
+template <typename T> nlohmann::ordered_json opt_json(const std::optional<T>& v) {
+  return v ? nlohmann::ordered_json(*v) : nlohmann::ordered_json(nullptr);
+}
+
 nlohmann::ordered_json time_json(const std::optional<util::TimePoint>& t);
 std::string time_text(const std::optional<util::TimePoint>& t);
 
