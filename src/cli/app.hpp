@@ -39,5 +39,7 @@ void register_contact_commands(CLI::App& app, Context& ctx);
 void register_audit_command(CLI::App& app, Context& ctx);
 void register_complete_command(CLI::App& app, Context& ctx);
 void register_outbox_commands(CLI::App& app, Context& ctx);
+void register_template_commands(CLI::App& app, Context& ctx);
+void register_request_commands(CLI::App& app, Context& ctx);
 
 } // namespace practice::cli

@@ -118,6 +118,14 @@ storage::Database& Context::database(storage::OpenMode mode) {
   return *m_db;
 }
 
+requests::Env Context::request_env() {
+  const std::string path = db_path();
+  const auto slash = path.find_last_of('/');
+  const std::string dir = slash == std::string::npos ? std::string(".") : path.substr(0, slash);
+  return requests::Env{config(), link_key_path(), dir + "/files",
+                       int64_t{config().files_max_size_mb} * 1024 * 1024};
+}
+
 std::optional<mail::DeliveryReport> Context::deliver(const std::optional<std::vector<int64_t>>& ids,
                                                      int limit) {
   auto& db = database();

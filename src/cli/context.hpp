@@ -4,6 +4,7 @@
 
 #include "practice/accounts/session.hpp"
 #include "practice/mail/delivery.hpp"
+#include "practice/requests/requests.hpp"
 #include "practice/config/config.hpp"
 #include "practice/storage/database.hpp"
 #include "practice/util/clock.hpp"
@@ -67,6 +68,10 @@ public:
   }
 
   accounts::Session session(storage::Database& db);
+
+  // What request operations need: config, link key and file store paths.
+  requests::Env request_env();
+  std::string link_key_path() const { return db_path() + ".key"; }
 
   // Delivers due messages (only `ids`, when given) under the run lock.
   // Returns nullopt when another run holds the lock. Throws ConfigError when

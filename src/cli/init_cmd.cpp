@@ -2,6 +2,7 @@
 #include "views.hpp"
 
 #include "practice/accounts/directory.hpp"
+#include "practice/requests/links.hpp"
 #include "practice/storage/migrations.hpp"
 
 #include <fmt/format.h>
@@ -29,6 +30,8 @@ void run_init(const InitOptions& o, Context& ctx) {
     // Config values only seed a new firm; flags always apply.
     return accounts::init_firm(s, existed ? o.firm : firm_name, existed ? o.email : firm_email);
   });
+  // The secret behind client links lives beside the database, never in it.
+  requests::load_or_create_link_key(ctx.link_key_path());
   const int version = storage::schema_version(db);
   if (ctx.out.json()) {
     ctx.out.print_json({{"path", path},

@@ -46,6 +46,7 @@ constexpr Key k_keys[] = {
     {"reminders.holidays_file", Type::string},
     {"reminders.send_window", Type::string},
     {"portal.base_url", Type::string},
+    {"files.max_size_mb", Type::integer},
 };
 
 std::string_view type_name(Type t) {
@@ -219,6 +220,7 @@ Config parse_config(std::string_view text, const std::string& path) {
   r.string("reminders.holidays_file", c.reminders.holidays_file);
   r.string("reminders.send_window", c.reminders.send_window);
   r.string("portal.base_url", c.portal_base_url);
+  r.integer("files.max_size_mb", c.files_max_size_mb, 1, 10240);
   if (c.mail_transport == "smtp" && c.smtp.url.empty()) {
     r.fail("smtp.url", "must be set when mail.transport is \"smtp\"");
   }

@@ -15,7 +15,7 @@ namespace {
 constexpr int64_t k_application_id = 0x50524143;
 
 // Forward-only. Never edit a migration once released: add the next one.
-constexpr std::array<std::string_view, 2> k_migrations = {
+constexpr std::array<std::string_view, 3> k_migrations = {
     // 1: firm, staff, accounts, contacts, the audit trail.
     R"sql(
 CREATE TABLE firm (
@@ -115,6 +115,87 @@ CREATE TABLE outbox (
 ) STRICT;
 CREATE INDEX outbox_due ON outbox (state, next_attempt_at);
 CREATE INDEX outbox_item ON outbox (item);
+)sql",
+    // 3: client requests, their templates, answers and the content-addressed file store.
+    R"sql(
+CREATE TABLE request_templates (
+  id                INTEGER PRIMARY KEY,
+  name              TEXT NOT NULL COLLATE NOCASE UNIQUE,
+  definition        TEXT NOT NULL,
+  created_at        TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE requests (
+  id                INTEGER PRIMARY KEY,
+  account_id        INTEGER NOT NULL REFERENCES accounts (id),
+  template_name     TEXT,
+  title             TEXT NOT NULL,
+  message           TEXT,
+  login             INTEGER NOT NULL DEFAULT 1 CHECK (login IN (0, 1)),
+  status            TEXT NOT NULL DEFAULT 'draft'
+                    CHECK (status IN ('draft', 'pending', 'in_progress', 'submitted', 'completed', 'cancelled')),
+  reminders_on      INTEGER NOT NULL DEFAULT 1 CHECK (reminders_on IN (0, 1)),
+  remind_every_days INTEGER NOT NULL DEFAULT 3,
+  reminder_count    INTEGER NOT NULL DEFAULT 1,
+  reminders_sent    INTEGER NOT NULL DEFAULT 0,
+  last_notified_at  TEXT,
+  created_by        TEXT NOT NULL,
+  created_at        TEXT NOT NULL,
+  sent_at           TEXT,
+  submitted_at      TEXT,
+  completed_at      TEXT,
+  cancelled_at      TEXT,
+  cancel_reason     TEXT,
+  last_activity_at  TEXT NOT NULL
+) STRICT;
+CREATE INDEX requests_account ON requests (account_id);
+CREATE INDEX requests_status ON requests (status);
+
+CREATE TABLE request_questions (
+  id         INTEGER PRIMARY KEY,
+  request_id INTEGER NOT NULL REFERENCES requests (id),
+  position   INTEGER NOT NULL,
+  type       TEXT NOT NULL
+             CHECK (type IN ('text', 'paragraph', 'yesno', 'choice', 'multichoice', 'date', 'number', 'file')),
+  prompt     TEXT NOT NULL,
+  options    TEXT NOT NULL DEFAULT '[]',
+  required   INTEGER NOT NULL DEFAULT 1 CHECK (required IN (0, 1)),
+  UNIQUE (request_id, position)
+) STRICT;
+
+CREATE TABLE request_recipients (
+  id         INTEGER PRIMARY KEY,
+  request_id INTEGER NOT NULL REFERENCES requests (id),
+  contact_id INTEGER REFERENCES contacts (id),
+  name       TEXT NOT NULL DEFAULT '',
+  email      TEXT NOT NULL COLLATE NOCASE,
+  generation INTEGER NOT NULL DEFAULT 1,
+  UNIQUE (request_id, email)
+) STRICT;
+
+CREATE TABLE request_answers (
+  question_id INTEGER PRIMARY KEY REFERENCES request_questions (id),
+  value       TEXT NOT NULL,
+  answered_by TEXT NOT NULL,
+  answered_at TEXT NOT NULL
+) STRICT;
+
+-- The content-addressed store's index: one row per stored file content.
+CREATE TABLE stored_files (
+  sha256     TEXT PRIMARY KEY,
+  size       INTEGER NOT NULL,
+  created_at TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE request_answer_files (
+  id          INTEGER PRIMARY KEY,
+  question_id INTEGER NOT NULL REFERENCES request_questions (id),
+  sha256      TEXT NOT NULL REFERENCES stored_files (sha256),
+  name        TEXT NOT NULL,
+  size        INTEGER NOT NULL,
+  uploaded_at TEXT NOT NULL
+) STRICT;
+CREATE INDEX request_answer_files_question ON request_answer_files (question_id);
 )sql",
 };
 

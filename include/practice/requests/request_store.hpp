@@ -1,0 +1,53 @@
+#pragma once
+
+#include "practice/requests/definition.hpp"
+#include "practice/requests/model.hpp"
+#include "practice/storage/database.hpp"
+
+#include <optional>
+#include <string_view>
+#include <vector>
+
+namespace practice::requests {
+
+struct RequestFilter {
+  std::optional<int64_t> account_id;
+  std::optional<Status> status;
+};
+
+// SQL for requests, their questions, recipients, answers and templates.
+class RequestStore {
+public:
+  explicit RequestStore(storage::Database& db) : m_db(db) {}
+
+  int64_t insert(const Request& r);
+  // Saves the request's own fields (not questions, recipients or answers).
+  void update(const Request& r);
+  // The whole request: questions, recipients, answers with their files.
+  std::optional<Request> get(int64_t id);
+  // Requests with progress counts, newest first; no questions loaded.
+  std::vector<Request> list(const RequestFilter& f);
+
+  void insert_question(int64_t request_id, const Question& q);
+  void update_question(const Question& q);
+  // Deletes the question at `position` and closes the gap.
+  void delete_question(int64_t request_id, int position);
+
+  void set_recipients(int64_t request_id, const std::vector<Recipient>& recipients);
+  void bump_generation(int64_t recipient_id);
+
+  void save_answer(int64_t question_id, const std::string& value, const std::string& by,
+                   util::TimePoint at);
+  void add_answer_file(int64_t question_id, const std::string& sha256, const std::string& name,
+                       int64_t size, util::TimePoint at);
+
+  int64_t insert_template(const Definition& d, util::TimePoint now);
+  std::optional<Definition> find_template(std::string_view name_or_id);
+  std::vector<std::pair<int64_t, Definition>> list_templates();
+  bool delete_template(std::string_view name);
+
+private:
+  storage::Database& m_db;
+};
+
+} // namespace practice::requests

@@ -1,0 +1,95 @@
+#pragma once
+
+#include "practice/accounts/session.hpp"
+#include "practice/config/config.hpp"
+#include "practice/requests/model.hpp"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+// Client requests: every operation validates, checks the state allows it,
+// saves, audits and queues its mail in the caller's transaction.
+namespace practice::requests {
+
+// What request operations need besides the session.
+struct Env {
+  const config::Config& config;
+  std::string link_key_path; // the firm's link secret, beside the database
+  std::string files_root;    // the content-addressed store
+  int64_t max_file_size = 25 * 1024 * 1024;
+};
+
+struct ReminderFlags {
+  std::optional<int> every_days;
+  std::optional<int> count;
+  bool off = false;
+};
+
+struct NewRequest {
+  std::vector<std::string> accounts; // one request each
+  std::optional<std::string> title;
+  std::optional<std::string> message;
+  std::optional<std::string> template_name;
+  std::optional<Definition> definition; // from --file
+  std::vector<std::string> to;          // contacts (name or email) or any address
+  bool no_login = false;
+  ReminderFlags reminders;
+  bool draft = false;
+};
+
+struct Outcome {
+  std::vector<Request> requests;
+  std::vector<int64_t> outbox_ids; // mail queued, for delivery after commit
+};
+
+Outcome create_requests(accounts::Session& s, const Env& env, const NewRequest& in);
+Outcome send_request(accounts::Session& s, const Env& env, int64_t id);
+
+struct RequestChanges {
+  std::optional<std::string> title;
+  std::optional<std::string> message;
+  std::optional<std::vector<std::string>> to;
+  std::optional<bool> login;
+  ReminderFlags reminders;
+  bool reminders_on = false; // --reminders-on
+};
+Request edit_request(accounts::Session& s, const Env& env, int64_t id, const RequestChanges& in);
+
+Request add_question(accounts::Session& s, int64_t id, Question q);
+struct QuestionChanges {
+  std::optional<std::string> prompt;
+  std::optional<std::vector<std::string>> options;
+  std::optional<bool> required;
+};
+Request edit_question(accounts::Session& s, int64_t id, int position, const QuestionChanges& in);
+Request remove_question(accounts::Session& s, int64_t id, int position);
+
+struct AnswerInput {
+  int position = 0;
+  std::vector<std::string> values;
+  std::vector<std::string> files;
+  std::optional<std::string> by; // a recipient (or, without login, any address)
+};
+Request answer(accounts::Session& s, const Env& env, int64_t id, const AnswerInput& in);
+Outcome submit(accounts::Session& s, const Env& env, int64_t id, const std::optional<std::string>& by);
+Request complete(accounts::Session& s, int64_t id);
+Request cancel(accounts::Session& s, int64_t id, const std::optional<std::string>& reason);
+Request relink(accounts::Session& s, int64_t id, const std::optional<std::string>& to);
+
+struct Link {
+  std::string email;
+  std::string token;
+  std::optional<std::string> url;
+  bool active = false;
+};
+std::vector<Link> links(const Env& env, const Request& r);
+
+// Loads a request; throws NotFound.
+Request get_request(storage::Database& db, int64_t id);
+
+// Writes answers.json and the attached files into `dir` (created; must not
+// exist or be empty). Returns the files written.
+std::vector<std::string> export_request(const Env& env, const Request& r, const std::string& dir);
+
+} // namespace practice::requests

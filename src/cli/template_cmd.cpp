@@ -1,0 +1,157 @@
+#include "app.hpp"
+#include "views.hpp"
+
+#include "practice/audit/audit_log.hpp"
+#include "practice/error.hpp"
+#include "practice/requests/definition.hpp"
+#include "practice/requests/request_store.hpp"
+
+#include <fmt/format.h>
+
+#include <fstream>
+#include <memory>
+#include <sstream>
+
+namespace practice::cli {
+
+namespace {
+
+struct TemplateOptions {
+  std::string file;
+  std::string name;
+};
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    throw NotFound(fmt::format("cannot read {}", path));
+  }
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+nlohmann::ordered_json template_json(int64_t id, const requests::Definition& d) {
+  nlohmann::ordered_json j = nlohmann::ordered_json::object();
+  j["id"] = id;
+  const auto full = requests::definition_to_json(d);
+  for (const auto& [k, v] : full.items()) {
+    j[k] = v;
+  }
+  return j;
+}
+
+requests::Definition find(storage::Database& db, const std::string& name) {
+  auto d = requests::RequestStore(db).find_template(name);
+  if (!d) {
+    throw NotFound(fmt::format("no request template named \"{}\"", name),
+                   "list them with 'practice template list'");
+  }
+  return *d;
+}
+
+void run_add(const TemplateOptions& o, Context& ctx) {
+  const auto def = requests::parse_definition(read_file(o.file), o.file);
+  const auto id = ctx.write([&](accounts::Session& s) {
+    accounts::require_staff_actor(s);
+    requests::RequestStore store(s.db);
+    if (store.find_template(def.name)) {
+      throw Conflict(fmt::format("a request template named \"{}\" exists already", def.name),
+                     fmt::format("remove it first with 'practice template remove \"{}\"'", def.name));
+    }
+    const auto new_id = store.insert_template(def, s.now);
+    audit::AuditLog(s.db).record(s.now, s.actor, std::nullopt, fmt::format("template:{}", new_id),
+                                 "created", {{"name", def.name}});
+    return new_id;
+  });
+  if (ctx.out.json()) {
+    ctx.out.print_json(template_json(id, def));
+  } else {
+    ctx.out.print_line(fmt::format("Added request template {}: {} ({} questions)", id, def.name,
+                                   def.questions.size()));
+  }
+}
+
+void run_list(Context& ctx) {
+  const auto list = ctx.read([](storage::Database& db) { return requests::RequestStore(db).list_templates(); });
+  if (ctx.out.json()) {
+    ctx.out.print_json_array(list, [](const auto& p) { return template_json(p.first, p.second); });
+    return;
+  }
+  if (list.empty()) {
+    ctx.out.note("no request templates; add one with 'practice template add --file FILE.toml'");
+    return;
+  }
+  TextTable t;
+  t.add_column("ID", Align::right);
+  t.add_column("NAME");
+  t.add_column("TITLE");
+  t.add_column("QUESTIONS", Align::right);
+  t.add_column("LOGIN");
+  for (const auto& [id, d] : list) {
+    t.add_row({std::to_string(id), d.name, d.title, std::to_string(d.questions.size()), on_off(d.login)});
+  }
+  ctx.out.print_table(t);
+}
+
+void run_show(const TemplateOptions& o, Context& ctx) {
+  const auto d = ctx.read([&](storage::Database& db) { return find(db, o.name); });
+  if (ctx.out.json()) {
+    ctx.out.print_json(template_json(0, d));
+    return;
+  }
+  fmt::print("{}", requests::export_definition(d));
+}
+
+void run_export(const TemplateOptions& o, Context& ctx) {
+  const auto d = ctx.read([&](storage::Database& db) { return find(db, o.name); });
+  fmt::print("{}", requests::export_definition(d));
+}
+
+void run_remove(const TemplateOptions& o, Context& ctx) {
+  ctx.write([&](accounts::Session& s) {
+    accounts::require_staff_actor(s);
+    find(s.db, o.name);
+    const auto d = find(s.db, o.name);
+    requests::RequestStore(s.db).delete_template(d.name);
+    audit::AuditLog(s.db).record(s.now, s.actor, std::nullopt, "template:0", "removed", {{"name", d.name}});
+    return 0;
+  });
+  ctx.out.print_line(fmt::format("Removed request template {}", o.name));
+}
+
+} // namespace
+
+void register_template_commands(CLI::App& app, Context& ctx) {
+  auto* tpl = app.add_subcommand("template", "Request templates (saved questionnaires)");
+  tpl->require_subcommand(1);
+  {
+    auto o = std::make_shared<TemplateOptions>();
+    auto* cmd = tpl->add_subcommand("add", "Add a template from a TOML file");
+    cmd->add_option("--file", o->file, "The template file")->required()->type_name("FILE.toml");
+    on_run(cmd, ctx, [o, &ctx] { run_add(*o, ctx); });
+  }
+  {
+    auto* cmd = tpl->add_subcommand("list", "List templates");
+    on_run(cmd, ctx, [&ctx] { run_list(ctx); });
+  }
+  for (const char* verb : {"show", "export", "remove"}) {
+    auto o = std::make_shared<TemplateOptions>();
+    const std::string v = verb;
+    auto* cmd = tpl->add_subcommand(verb, v == "show"     ? "Show a template"
+                                          : v == "export" ? "Print a template as TOML that 'template add' takes back"
+                                                          : "Remove a template");
+    cmd->add_option("template", o->name, "Name or id")->required();
+    on_run(cmd, ctx, [o, &ctx, v] {
+      if (v == "show") {
+        run_show(*o, ctx);
+      } else if (v == "export") {
+        run_export(*o, ctx);
+      } else {
+        run_remove(*o, ctx);
+      }
+    });
+  }
+}
+
+} // namespace practice::cli

@@ -1,0 +1,92 @@
+#include "practice/requests/links.hpp"
+
+#include "practice/error.hpp"
+#include "practice/util/random.hpp"
+#include "practice/util/strings.hpp"
+
+#include <fmt/format.h>
+#include <openssl/crypto.h>
+#include <openssl/hmac.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace practice::requests {
+
+std::string load_or_create_link_key(const std::string& path) {
+  std::array<char, 64> buf{};
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0 && errno == ENOENT) {
+    const std::string key = util::random_bytes(32);
+    const std::string tmp = path + ".tmp";
+    const int out = ::open(tmp.c_str(), O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0600);
+    if (out < 0 || ::write(out, key.data(), key.size()) != 32 || ::fsync(out) != 0) {
+      if (out >= 0) {
+        ::close(out);
+      }
+      throw ConfigError(fmt::format("cannot create the link key {}: {}", path, std::strerror(errno)));
+    }
+    ::close(out);
+    // link(2) fails if another process made the key meanwhile: use theirs.
+    if (::link(tmp.c_str(), path.c_str()) != 0 && errno != EEXIST) {
+      ::unlink(tmp.c_str());
+      throw ConfigError(fmt::format("cannot create the link key {}: {}", path, std::strerror(errno)));
+    }
+    ::unlink(tmp.c_str());
+    fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  }
+  if (fd < 0) {
+    throw ConfigError(fmt::format("cannot read the link key {}: {}", path, std::strerror(errno)));
+  }
+  struct stat st {};
+  ::fstat(fd, &st);
+  const ssize_t n = ::read(fd, buf.data(), buf.size());
+  ::close(fd);
+  if ((st.st_mode & 077) != 0) {
+    throw ConfigError(fmt::format("the link key {} is readable by other users", path),
+                      fmt::format("run 'chmod 600 {}'", path));
+  }
+  if (n != 32) {
+    throw ConfigError(fmt::format("the link key {} is damaged (not 32 bytes)", path));
+  }
+  return std::string(buf.data(), 32);
+}
+
+std::string link_token(const std::string& key, int64_t request_id, int64_t recipient_id,
+                       const std::string& email, int64_t generation) {
+  const std::string data = fmt::format("request:{}:{}:{}:{}", request_id, recipient_id,
+                                       util::to_lower(email), generation);
+  std::array<unsigned char, EVP_MAX_MD_SIZE> mac{};
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(data.data()), data.size(), mac.data(), &len);
+  std::string hex;
+  for (unsigned i = 0; i < len; ++i) {
+    hex += fmt::format("{:02x}", mac[i]);
+  }
+  return fmt::format("{}.{}.{}", request_id, recipient_id, hex);
+}
+
+std::optional<TokenParts> parse_token(const std::string& token) {
+  const auto a = token.find('.');
+  const auto b = token.find('.', a == std::string::npos ? 0 : a + 1);
+  if (a == std::string::npos || b == std::string::npos || token.size() - b - 1 != 64) {
+    return std::nullopt;
+  }
+  const auto r = util::parse_int(token.substr(0, a));
+  const auto c = util::parse_int(token.substr(a + 1, b - a - 1));
+  if (!r || !c) {
+    return std::nullopt;
+  }
+  return TokenParts{*r, *c};
+}
+
+bool same_token(const std::string& a, const std::string& b) {
+  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+} // namespace practice::requests

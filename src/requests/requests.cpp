@@ -1,0 +1,645 @@
+#include "practice/requests/requests.hpp"
+
+#include "practice/accounts/account_store.hpp"
+#include "practice/accounts/contact_store.hpp"
+#include "practice/accounts/permissions.hpp"
+#include "practice/audit/audit_log.hpp"
+#include "practice/error.hpp"
+#include "practice/mail/mailer.hpp"
+#include "practice/requests/links.hpp"
+#include "practice/requests/request_store.hpp"
+#include "practice/storage/file_store.hpp"
+#include "practice/util/strings.hpp"
+#include "practice/util/validate.hpp"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <set>
+#include <sys/stat.h>
+
+namespace practice::requests {
+
+namespace {
+
+using nlohmann::json;
+
+std::string item_of(int64_t id) { return fmt::format("request:{}", id); }
+
+void record(accounts::Session& s, const Request& r, std::string_view action, const json& details,
+            const std::optional<audit::Actor>& actor = std::nullopt) {
+  audit::AuditLog(s.db).record(s.now, actor.value_or(s.actor), r.account_id, item_of(r.id), action,
+                               details);
+}
+
+void require_access(accounts::Session& s, int64_t account_id) {
+  accounts::require_staff_actor(s);
+  if (s.staff) {
+    accounts::AccountStore accounts(s.db);
+    if (!accounts::may_work_on_account(*s.staff, accounts.is_assigned(account_id, s.staff->id))) {
+      const auto a = accounts.get(account_id);
+      throw PermissionDenied(fmt::format("{} is not assigned to account \"{}\"", s.staff->email,
+                                         a ? a->name : std::to_string(account_id)));
+    }
+  }
+}
+
+Request load(storage::Database& db, int64_t id) {
+  auto r = RequestStore(db).get(id);
+  if (!r) {
+    throw NotFound(fmt::format("no request with id {}", id), "list them with 'practice request list'");
+  }
+  return *r;
+}
+
+[[noreturn]] void refuse(const Request& r, std::string_view what) {
+  throw Conflict(fmt::format("request {} is {}: {}", r.id, to_string(r.status), what));
+}
+
+Reminders apply_flags(Reminders base, const ReminderFlags& f) {
+  if (f.every_days) {
+    if (*f.every_days < 1 || *f.every_days > 365) {
+      throw InvalidInput("--remind-every takes a number of days from 1 to 365");
+    }
+    base.every_days = *f.every_days;
+  }
+  if (f.count) {
+    if (*f.count < 0 || *f.count > 100) {
+      throw InvalidInput("--reminders takes a count from 0 to 100");
+    }
+    base.count = *f.count;
+  }
+  if (f.off) {
+    base.on = false;
+  }
+  return base;
+}
+
+// Turns --to values into recipients: an account contact (by email or name)
+// or any valid address (a third party); no --to means the contacts with notify on.
+std::vector<Recipient> resolve_recipients(storage::Database& db, int64_t account_id,
+                                          const std::vector<std::string>& to, bool login) {
+  accounts::ContactStore contacts(db);
+  std::vector<Recipient> out;
+  std::set<std::string> seen;
+  const auto add = [&](Recipient r) {
+    if (seen.insert(util::to_lower(r.email)).second) {
+      out.push_back(std::move(r));
+    }
+  };
+  if (to.empty()) {
+    for (const auto& c : contacts.list(account_id)) {
+      if (c.notify) {
+        add({0, c.id, c.name, c.email, 1});
+      }
+    }
+    return out;
+  }
+  for (const auto& t : to) {
+    std::optional<accounts::Contact> contact;
+    try {
+      contact = contacts.get(contacts.resolve(t, account_id));
+    } catch (const NotFound&) {
+    }
+    if (contact) {
+      add({0, contact->id, contact->name, contact->email, 1});
+      continue;
+    }
+    const std::string email = util::require_email("--to", t);
+    if (login) {
+      throw InvalidInput(fmt::format("{} is not a contact of this account, and only contacts with "
+                                     "portal access can answer a request that needs a login",
+                                     email),
+                         "add --no-login to let anyone with the link answer");
+    }
+    add({0, std::nullopt, "", email, 1});
+  }
+  return out;
+}
+
+std::optional<std::string> link_url(const Env& env, const std::string& token) {
+  if (!env.config.portal_base_url || env.config.portal_base_url->empty()) {
+    return std::nullopt;
+  }
+  std::string base = *env.config.portal_base_url;
+  while (!base.empty() && base.back() == '/') {
+    base.pop_back();
+  }
+  return base + "/r/" + token;
+}
+
+// Queues the request's email to each recipient; returns the outbox ids.
+std::vector<int64_t> queue_request_mail(accounts::Session& s, const Env& env, const Request& r,
+                                        const std::string& template_name, const std::string& key_part) {
+  const auto settings = mail::mail_settings(s.db, env.config);
+  const std::string key = load_or_create_link_key(env.link_key_path);
+  json questions = json::array();
+  for (const auto& q : r.questions) {
+    questions.push_back({{"number", std::to_string(q.position)}, {"prompt", q.prompt}, {"required", q.required}});
+  }
+  std::vector<int64_t> ids;
+  for (const auto& rc : r.recipients) {
+    mail::Outgoing out;
+    out.template_name = template_name;
+    out.to = {rc.name, rc.email};
+    out.kind = template_name == "request_sent" ? "request" : template_name;
+    out.item = item_of(r.id);
+    out.account_id = r.account_id;
+    out.dedupe_key = fmt::format("request:{}:{}:{}", r.id, key_part, util::to_lower(rc.email));
+    const auto url = link_url(env, link_token(key, r.id, rc.id, rc.email, rc.generation));
+    out.data = {{"recipient_name", rc.name.empty() ? rc.email : rc.name},
+                {"title", r.title},
+                {"message", r.message ? json(*r.message) : json(nullptr)},
+                {"question_count", std::to_string(r.questions.size())},
+                {"questions", questions},
+                {"link", url ? json(*url) : json(nullptr)}};
+    if (const auto id = mail::queue_mail(s.db, settings, s.now, out)) {
+      ids.push_back(*id);
+    }
+  }
+  return ids;
+}
+
+Outcome do_send(accounts::Session& s, const Env& env, Request r) {
+  if (r.questions.empty()) {
+    throw InvalidInput(fmt::format("request {} has no questions to send", r.id),
+                       fmt::format("add one with 'practice request question add {} --type text --prompt ...'", r.id));
+  }
+  if (r.recipients.empty()) {
+    throw InvalidInput(fmt::format("request {} has no recipients: account \"{}\" has no contacts "
+                                   "with notify on",
+                                   r.id, r.account_name),
+                       "give --to CONTACT_OR_EMAIL");
+  }
+  r.status = Status::pending;
+  r.sent_at = s.now;
+  r.last_notified_at = s.now;
+  r.last_activity_at = s.now;
+  RequestStore(s.db).update(r);
+  Outcome out;
+  out.outbox_ids = queue_request_mail(s, env, r, "request_sent", "sent");
+  json to = json::array();
+  for (const auto& rc : r.recipients) {
+    to.push_back(rc.email);
+  }
+  record(s, r, "sent", {{"to", to}});
+  out.requests.push_back(std::move(r));
+  return out;
+}
+
+// Who a client-side action is recorded under: with --by, the recipient it
+// was entered for (the staff member is kept in the details); else the staff.
+std::pair<audit::Actor, std::string> client_actor(accounts::Session& s, const Request& r,
+                                                  const std::optional<std::string>& by) {
+  if (!by) {
+    return {s.actor, s.actor.name};
+  }
+  const std::string wanted = util::to_lower(util::trim(*by));
+  for (const auto& rc : r.recipients) {
+    if (util::to_lower(rc.email) == wanted || util::to_lower(rc.name) == wanted) {
+      return {audit::Actor{rc.contact_id ? audit::ActorKind::contact : audit::ActorKind::third_party,
+                           rc.contact_id, rc.email},
+              rc.email};
+    }
+  }
+  if (!r.login) {
+    const std::string email = util::require_email("--by", *by);
+    return {audit::Actor{audit::ActorKind::third_party, std::nullopt, email}, email};
+  }
+  throw InvalidInput(fmt::format("\"{}\" is not a recipient of request {}", *by, r.id),
+                     "use a recipient's email or name as 'request show' lists them");
+}
+
+} // namespace
+
+Request get_request(storage::Database& db, int64_t id) { return load(db, id); }
+
+Outcome create_requests(accounts::Session& s, const Env& env, const NewRequest& in) {
+  if (in.accounts.empty()) {
+    throw UsageError("give --account");
+  }
+  if (in.template_name && in.definition) {
+    throw UsageError("give --template or --file, not both");
+  }
+  RequestStore store(s.db);
+  std::optional<Definition> def = in.definition;
+  if (in.template_name) {
+    def = store.find_template(*in.template_name);
+    if (!def) {
+      throw NotFound(fmt::format("no request template named \"{}\"", *in.template_name),
+                     "list them with 'practice template list'");
+    }
+  }
+  if (!def && !in.title) {
+    throw UsageError("give --title (or --template or --file)");
+  }
+  Reminders base{true, env.config.reminders.every_days, env.config.reminders.count};
+  if (def && def->reminders) {
+    base = *def->reminders;
+  }
+  const Reminders reminders = apply_flags(base, in.reminders);
+  const std::string title = util::require_line("the title", in.title ? *in.title : def->title, 200);
+  std::optional<std::string> message = def ? def->message : std::nullopt;
+  if (in.message) {
+    message = util::require_text("the message", *in.message, 10000);
+  }
+  const bool login = in.no_login ? false : (def ? def->login : true);
+  accounts::AccountStore accounts(s.db);
+  Outcome out;
+  for (const auto& ref : in.accounts) {
+    const auto account = *accounts.get(accounts.resolve(ref));
+    require_access(s, account.id);
+    if (account.archived_at) {
+      throw Conflict(fmt::format("account \"{}\" is archived", account.name));
+    }
+    Request r;
+    r.account_id = account.id;
+    r.account_name = account.name;
+    r.template_name = in.template_name ? std::optional(def->name) : std::nullopt;
+    r.title = title;
+    r.message = message;
+    r.login = login;
+    r.status = Status::draft;
+    r.reminders = reminders;
+    r.created_by = s.actor.name;
+    r.created_at = s.now;
+    r.last_activity_at = s.now;
+    r.id = store.insert(r);
+    if (def) {
+      for (const auto& q : def->questions) {
+        store.insert_question(r.id, q);
+      }
+    }
+    store.set_recipients(r.id, resolve_recipients(s.db, account.id, in.to, login));
+    record(s, r, "created",
+           {{"title", r.title}, {"template", r.template_name ? json(*r.template_name) : json(nullptr)}});
+    Request full = load(s.db, r.id);
+    if (in.draft) {
+      out.requests.push_back(std::move(full));
+      continue;
+    }
+    auto sent = do_send(s, env, std::move(full));
+    out.requests.push_back(std::move(sent.requests.front()));
+    out.outbox_ids.insert(out.outbox_ids.end(), sent.outbox_ids.begin(), sent.outbox_ids.end());
+  }
+  return out;
+}
+
+Outcome send_request(accounts::Session& s, const Env& env, int64_t id) {
+  Request r = load(s.db, id);
+  require_access(s, r.account_id);
+  if (r.status != Status::draft) {
+    refuse(r, "only a draft can be sent; to send it again use 'practice request resend'");
+  }
+  return do_send(s, env, std::move(r));
+}
+
+Request edit_request(accounts::Session& s, const Env& /*env*/, int64_t id, const RequestChanges& in) {
+  Request r = load(s.db, id);
+  require_access(s, r.account_id);
+  if (r.status == Status::submitted || r.status == Status::completed || r.status == Status::cancelled) {
+    refuse(r, "it can no longer be edited");
+  }
+  const bool frozen = !questions_editable(r.status);
+  if (frozen && (in.title || in.message || in.to || in.login)) {
+    refuse(r, "the client has started answering, so only reminder settings and job links can change");
+  }
+  json changed = json::object();
+  if (in.title) {
+    r.title = util::require_line("the title", *in.title, 200);
+    changed["title"] = r.title;
+  }
+  if (in.message) {
+    r.message = util::require_text("the message", *in.message, 10000);
+    changed["message"] = *r.message;
+  }
+  if (in.login) {
+    r.login = *in.login;
+    changed["login"] = r.login;
+  }
+  const Reminders before = r.reminders;
+  r.reminders = apply_flags(r.reminders, in.reminders);
+  if (in.reminders_on) {
+    r.reminders.on = true;
+  }
+  if (r.reminders.on != before.on || r.reminders.every_days != before.every_days ||
+      r.reminders.count != before.count) {
+    changed["reminders"] = {{"on", r.reminders.on}, {"every_days", r.reminders.every_days},
+                            {"count", r.reminders.count}};
+  }
+  RequestStore store(s.db);
+  if (in.to || in.login) {
+    const auto recipients = resolve_recipients(
+        s.db, r.account_id,
+        in.to ? *in.to : std::vector<std::string>{}, r.login);
+    if (in.to) {
+      store.set_recipients(r.id, recipients);
+      json to = json::array();
+      for (const auto& rc : recipients) {
+        to.push_back(rc.email);
+      }
+      changed["to"] = to;
+    }
+  }
+  if (changed.empty()) {
+    return r;
+  }
+  r.last_activity_at = s.now;
+  store.update(r);
+  record(s, r, "edited", {{"changed", changed}});
+  return load(s.db, id);
+}
+
+Request add_question(accounts::Session& s, int64_t id, Question q) {
+  Request r = load(s.db, id);
+  require_access(s, r.account_id);
+  if (!questions_editable(r.status)) {
+    refuse(r, "questions are frozen once the client has started");
+  }
+  q.position = static_cast<int>(r.questions.size()) + 1;
+  validate_question(q);
+  q.prompt = std::string(util::trim(q.prompt));
+  RequestStore(s.db).insert_question(r.id, q);
+  record(s, r, "question_added", {{"position", q.position}, {"type", to_string(q.type)}, {"prompt", q.prompt}});
+  return load(s.db, id);
+}
+
+Request edit_question(accounts::Session& s, int64_t id, int position, const QuestionChanges& in) {
+  Request r = load(s.db, id);
+  require_access(s, r.account_id);
+  if (!questions_editable(r.status)) {
+    refuse(r, "questions are frozen once the client has started");
+  }
+  if (position < 1 || position > static_cast<int>(r.questions.size())) {
+    throw NotFound(fmt::format("request {} has no question {}", r.id, position));
+  }
+  Question q = r.questions[static_cast<size_t>(position - 1)];
+  if (in.prompt) {
+    q.prompt = *in.prompt;
+  }
+  if (in.options) {
+    q.options = *in.options;
+  }
+  if (in.required) {
+    q.required = *in.required;
+  }
+  validate_question(q);
+  RequestStore(s.db).update_question(q);
+  record(s, r, "question_edited", {{"position", position}});
+  return load(s.db, id);
+}
+
+Request remove_question(accounts::Session& s, int64_t id, int position) {
+  Request r = load(s.db, id);
+  require_access(s, r.account_id);
+  if (!questions_editable(r.status)) {
+    refuse(r, "questions are frozen once the client has started");
+  }
+  if (position < 1 || position > static_cast<int>(r.questions.size())) {
+    throw NotFound(fmt::format("request {} has no question {}", r.id, position));
+  }
+  RequestStore(s.db).delete_question(r.id, position);
+  record(s, r, "question_removed", {{"position", position}});
+  return load(s.db, id);
+}
+
+Request answer(accounts::Session& s, const Env& env, int64_t id, const AnswerInput& in) {
+  Request r = load(s.db, id);
+  require_access(s, r.account_id);
+  if (!accepts_answers(r.status)) {
+    refuse(r, r.status == Status::draft ? "send it before recording answers"
+                                        : "it takes no more answers");
+  }
+  if (in.position < 1 || in.position > static_cast<int>(r.questions.size())) {
+    throw NotFound(fmt::format("request {} has no question {}", r.id, in.position),
+                   fmt::format("see the questions with 'practice request show {}'", r.id));
+  }
+  const Question& q = r.questions[static_cast<size_t>(in.position - 1)];
+  const auto [actor, by] = client_actor(s, r, in.by);
+  RequestStore store(s.db);
+  json details = {{"question", q.position}};
+  if (q.type == QuestionType::file) {
+    if (in.files.empty() || !in.values.empty()) {
+      throw InvalidInput(fmt::format("question {} asks for a file", q.position), "answer it with --file PATH");
+    }
+    storage::FileStore files(env.files_root, env.max_file_size);
+    json names = json::array();
+    for (const auto& path : in.files) {
+      const auto stored = files.put(s.db, path, s.now);
+      const std::string name = storage::safe_file_name(path);
+      store.add_answer_file(q.id, stored.sha256, name, stored.size, s.now);
+      names.push_back({{"name", name}, {"sha256", stored.sha256}, {"size", stored.size}});
+    }
+    store.save_answer(q.id, json::array().dump(), by, s.now);
+    details["files"] = names;
+  } else {
+    if (!in.files.empty()) {
+      throw InvalidInput(fmt::format("question {} is a {} question, not a file", q.position, to_string(q.type)));
+    }
+    const std::string value = normalize_answer(q, in.values);
+    store.save_answer(q.id, value, by, s.now);
+    details["value"] = json::parse(value);
+  }
+  if (in.by) {
+    details["entered_by"] = s.actor.name;
+  }
+  const Status before = r.status;
+  r.status = Status::in_progress;
+  r.last_activity_at = s.now;
+  store.update(r);
+  if (before == Status::pending) {
+    record(s, r, "started", json::object(), actor);
+  }
+  record(s, r, "answered", details, actor);
+  return load(s.db, id);
+}
+
+Outcome submit(accounts::Session& s, const Env& env, int64_t id, const std::optional<std::string>& by) {
+  Request r = load(s.db, id);
+  require_access(s, r.account_id);
+  if (!accepts_answers(r.status)) {
+    refuse(r, "only a pending or in-progress request can be submitted");
+  }
+  const auto missing = missing_required(r.questions, r.answers);
+  if (!missing.empty()) {
+    std::string list;
+    for (const int m : missing) {
+      list += fmt::format("{}{} (\"{}\")", list.empty() ? "" : ", ", m,
+                          r.questions[static_cast<size_t>(m - 1)].prompt);
+    }
+    throw InvalidInput(fmt::format("request {} cannot be submitted: required question{} {} {} no answer",
+                                   r.id, missing.size() == 1 ? "" : "s", list,
+                                   missing.size() == 1 ? "has" : "have"));
+  }
+  const auto [actor, who] = client_actor(s, r, by);
+  r.status = Status::submitted;
+  r.submitted_at = s.now;
+  r.last_activity_at = s.now;
+  RequestStore(s.db).update(r);
+  json details = json::object();
+  if (by) {
+    details["entered_by"] = s.actor.name;
+  }
+  record(s, r, "submitted", details, actor);
+  // Tell the firm: its notify addresses and the staff assigned to the account.
+  std::vector<mail::Mailbox> notify;
+  std::set<std::string> seen;
+  for (const auto& a : env.config.firm_notify) {
+    if (seen.insert(util::to_lower(a)).second) {
+      notify.push_back({"", a});
+    }
+  }
+  const auto account = accounts::AccountStore(s.db).get(r.account_id);
+  for (const auto& st : account->assigned) {
+    if (seen.insert(util::to_lower(st.email)).second) {
+      notify.push_back({st.name, st.email});
+    }
+  }
+  Outcome out;
+  if (!notify.empty()) {
+    const auto settings = mail::mail_settings(s.db, env.config);
+    json answers = json::array();
+    for (size_t i = 0; i < r.questions.size(); ++i) {
+      std::string text = "-";
+      if (r.answers[i]) {
+        const json v = json::parse(r.answers[i]->value);
+        if (r.questions[i].type == QuestionType::file) {
+          text.clear();
+          for (const auto& f : r.answers[i]->files) {
+            text += (text.empty() ? "" : ", ") + f.name;
+          }
+        } else if (v.is_array()) {
+          text.clear();
+          for (const auto& x : v) {
+            text += (text.empty() ? "" : ", ") + x.get<std::string>();
+          }
+        } else {
+          text = v.get<std::string>();
+        }
+      }
+      answers.push_back({{"number", std::to_string(i + 1)}, {"prompt", r.questions[i].prompt}, {"answer", text}});
+    }
+    for (const auto& to : notify) {
+      mail::Outgoing m;
+      m.template_name = "request_submitted";
+      m.to = to;
+      m.kind = "notice";
+      m.item = item_of(r.id);
+      m.account_id = r.account_id;
+      m.dedupe_key = fmt::format("request:{}:submitted:{}", r.id, util::to_lower(to.email));
+      m.data = {{"title", r.title}, {"account", r.account_name}, {"submitted_by", who},
+                {"answers", answers}, {"request_id", std::to_string(r.id)}};
+      if (const auto qid = mail::queue_mail(s.db, settings, s.now, m)) {
+        out.outbox_ids.push_back(*qid);
+      }
+    }
+  }
+  out.requests.push_back(load(s.db, id));
+  return out;
+}
+
+Request complete(accounts::Session& s, int64_t id) {
+  Request r = load(s.db, id);
+  require_access(s, r.account_id);
+  if (r.status != Status::pending && r.status != Status::in_progress && r.status != Status::submitted) {
+    refuse(r, "only a pending, in-progress or submitted request can be completed");
+  }
+  r.status = Status::completed;
+  r.completed_at = s.now;
+  r.last_activity_at = s.now;
+  RequestStore(s.db).update(r);
+  record(s, r, "completed", json::object());
+  return r;
+}
+
+Request cancel(accounts::Session& s, int64_t id, const std::optional<std::string>& reason) {
+  Request r = load(s.db, id);
+  require_access(s, r.account_id);
+  if (r.status == Status::submitted || r.status == Status::completed || r.status == Status::cancelled) {
+    refuse(r, "only a request that is not done can be cancelled");
+  }
+  r.status = Status::cancelled;
+  r.cancelled_at = s.now;
+  if (reason) {
+    r.cancel_reason = util::require_text("the reason", *reason, 2000);
+  }
+  r.last_activity_at = s.now;
+  RequestStore(s.db).update(r);
+  record(s, r, "cancelled", {{"reason", r.cancel_reason ? json(*r.cancel_reason) : json(nullptr)}});
+  return r;
+}
+
+Request relink(accounts::Session& s, int64_t id, const std::optional<std::string>& to) {
+  Request r = load(s.db, id);
+  require_access(s, r.account_id);
+  RequestStore store(s.db);
+  json who = json::array();
+  for (const auto& rc : r.recipients) {
+    if (!to || util::to_lower(rc.email) == util::to_lower(util::trim(*to)) ||
+        util::to_lower(rc.name) == util::to_lower(util::trim(*to))) {
+      store.bump_generation(rc.id);
+      who.push_back(rc.email);
+    }
+  }
+  if (who.empty()) {
+    throw NotFound(fmt::format("\"{}\" is not a recipient of request {}", to.value_or(""), r.id));
+  }
+  record(s, r, "relinked", {{"to", who}});
+  return load(s.db, id);
+}
+
+std::vector<Link> links(const Env& env, const Request& r) {
+  const std::string key = load_or_create_link_key(env.link_key_path);
+  std::vector<Link> out;
+  for (const auto& rc : r.recipients) {
+    const std::string token = link_token(key, r.id, rc.id, rc.email, rc.generation);
+    out.push_back({rc.email, token, link_url(env, token), links_active(r.status)});
+  }
+  return out;
+}
+
+std::vector<std::string> export_request(const Env& env, const Request& r, const std::string& dir) {
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) == 0) {
+    throw Conflict(fmt::format("{} already exists", dir), "choose another folder with --dir");
+  }
+  if (::mkdir(dir.c_str(), 0700) != 0) {
+    throw InvalidInput(fmt::format("cannot create {}: {}", dir, std::strerror(errno)));
+  }
+  storage::FileStore files(env.files_root, env.max_file_size);
+  std::vector<std::string> written;
+  json questions = json::array();
+  for (size_t i = 0; i < r.questions.size(); ++i) {
+    const auto& q = r.questions[i];
+    json entry = {{"number", q.position}, {"type", to_string(q.type)}, {"prompt", q.prompt},
+                  {"required", q.required}, {"answer", nullptr}, {"files", json::array()}};
+    if (r.answers[i]) {
+      entry["answer"] = json::parse(r.answers[i]->value);
+      entry["answered_by"] = r.answers[i]->answered_by;
+      entry["answered_at"] = util::format_iso(r.answers[i]->answered_at);
+      for (const auto& f : r.answers[i]->files) {
+        const std::string name = fmt::format("{}-{}-{}", q.position, f.id, storage::safe_file_name(f.name));
+        std::ifstream in(files.path_of(f.sha256), std::ios::binary);
+        std::ofstream out(dir + "/" + name, std::ios::binary);
+        out << in.rdbuf();
+        if (!in || !out) {
+          throw InvalidInput(fmt::format("cannot copy {} out of the file store", f.name));
+        }
+        written.push_back(dir + "/" + name);
+        entry["files"].push_back({{"name", f.name}, {"file", name}, {"sha256", f.sha256}, {"size", f.size}});
+      }
+    }
+    questions.push_back(entry);
+  }
+  const json doc = {{"id", r.id}, {"account", r.account_name}, {"title", r.title},
+                    {"status", to_string(r.status)}, {"questions", questions}};
+  std::ofstream out(dir + "/answers.json", std::ios::binary);
+  out << doc.dump(2) << "\n";
+  written.push_back(dir + "/answers.json");
+  return written;
+}
+
+} // namespace practice::requests

@@ -1,0 +1,130 @@
+#include "practice/storage/file_store.hpp"
+
+#include "practice/error.hpp"
+
+#include <fmt/format.h>
+#include <openssl/evp.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <memory>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace practice::storage {
+
+namespace {
+
+struct Fd {
+  int fd = -1;
+  ~Fd() {
+    if (fd >= 0) {
+      ::close(fd);
+    }
+  }
+};
+
+void make_dir(const std::string& dir) {
+  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
+    throw InvalidInput(fmt::format("cannot create {}: {}", dir, std::strerror(errno)));
+  }
+}
+
+} // namespace
+
+std::string FileStore::path_of(const std::string& sha256) const {
+  return fmt::format("{}/{}/{}", m_root, sha256.substr(0, 2), sha256);
+}
+
+StoredFile FileStore::put(Database& db, const std::string& source, util::TimePoint now) {
+  Fd in{::open(source.c_str(), O_RDONLY | O_CLOEXEC)};
+  if (in.fd < 0) {
+    throw NotFound(fmt::format("cannot read {}: {}", source, std::strerror(errno)));
+  }
+  struct stat st {};
+  if (::fstat(in.fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    throw InvalidInput(fmt::format("{} is not a regular file", source));
+  }
+  if (st.st_size > m_max_size) {
+    throw InvalidInput(fmt::format("{} is {} bytes; the limit is {} bytes", source, st.st_size, m_max_size),
+                       "raise [files] max_size_mb in config.toml, or send a smaller file");
+  }
+  make_dir(m_root);
+  const std::string tmp = fmt::format("{}/.incoming-{}-{}", m_root, ::getpid(), st.st_ino);
+  Fd out{::open(tmp.c_str(), O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0600)};
+  if (out.fd < 0) {
+    throw InvalidInput(fmt::format("cannot write {}: {}", tmp, std::strerror(errno)));
+  }
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> md(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  EVP_DigestInit_ex(md.get(), EVP_sha256(), nullptr);
+  std::array<char, 65536> buf{};
+  int64_t size = 0;
+  for (;;) {
+    const ssize_t n = ::read(in.fd, buf.data(), buf.size());
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n < 0) {
+      ::unlink(tmp.c_str());
+      throw InvalidInput(fmt::format("cannot read {}: {}", source, std::strerror(errno)));
+    }
+    if (n == 0) {
+      break;
+    }
+    size += n;
+    if (size > m_max_size) {
+      ::unlink(tmp.c_str());
+      throw InvalidInput(fmt::format("{} is over the size limit of {} bytes", source, m_max_size));
+    }
+    EVP_DigestUpdate(md.get(), buf.data(), static_cast<size_t>(n));
+    if (::write(out.fd, buf.data(), static_cast<size_t>(n)) != n) {
+      ::unlink(tmp.c_str());
+      throw InvalidInput(fmt::format("cannot write {}: {}", tmp, std::strerror(errno)));
+    }
+  }
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  unsigned int len = 0;
+  EVP_DigestFinal_ex(md.get(), digest.data(), &len);
+  std::string hex;
+  for (unsigned i = 0; i < len; ++i) {
+    hex += fmt::format("{:02x}", digest[i]);
+  }
+  ::fsync(out.fd);
+  const std::string final_path = path_of(hex);
+  make_dir(fmt::format("{}/{}", m_root, hex.substr(0, 2)));
+  if (::rename(tmp.c_str(), final_path.c_str()) != 0) {
+    ::unlink(tmp.c_str());
+    throw InvalidInput(fmt::format("cannot store {}: {}", source, std::strerror(errno)));
+  }
+  Statement s(db, "INSERT INTO stored_files (sha256, size, created_at) VALUES (?, ?, ?) "
+                  "ON CONFLICT DO NOTHING");
+  s.bind_all(hex, size, util::format_iso(now));
+  s.run();
+  return {hex, size};
+}
+
+std::string safe_file_name(const std::string& name) {
+  std::string base = name;
+  const auto slash = base.find_last_of("/\\");
+  if (slash != std::string::npos) {
+    base = base.substr(slash + 1);
+  }
+  std::string out;
+  for (const char c : base) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u >= 0x20 && u != 0x7f) {
+      out += c;
+    }
+  }
+  if (out.empty() || out == "." || out == "..") {
+    out = "file";
+  }
+  if (out.front() == '.') {
+    out.insert(out.begin(), '_');
+  }
+  return out.substr(0, 200);
+}
+
+} // namespace practice::storage
