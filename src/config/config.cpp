@@ -46,6 +46,7 @@ constexpr Key k_keys[] = {
     {"reminders.holidays_file", Type::string},
     {"reminders.send_window", Type::string},
     {"portal.base_url", Type::string},
+    {"portal.link_expiry_days", Type::integer},
     {"files.max_size_mb", Type::integer},
 };
 
@@ -220,6 +221,7 @@ Config parse_config(std::string_view text, const std::string& path) {
   r.string("reminders.holidays_file", c.reminders.holidays_file);
   r.string("reminders.send_window", c.reminders.send_window);
   r.string("portal.base_url", c.portal_base_url);
+  r.integer("portal.link_expiry_days", c.portal_link_expiry_days, 0, 3650);
   r.integer("files.max_size_mb", c.files_max_size_mb, 1, 10240);
   if (c.mail_transport == "smtp" && c.smtp.url.empty()) {
     r.fail("smtp.url", "must be set when mail.transport is \"smtp\"");

@@ -601,6 +601,33 @@ std::vector<Link> links(const Env& env, const Request& r) {
   return out;
 }
 
+std::optional<LinkTarget> open_link(storage::Database& db, const Env& env, const std::string& token,
+                                    util::TimePoint now) {
+  const auto parts = parse_token(token);
+  if (!parts) {
+    return std::nullopt;
+  }
+  const auto r = RequestStore(db).get(parts->request_id);
+  if (!r || !links_active(r->status)) {
+    return std::nullopt;
+  }
+  const std::string key = load_or_create_link_key(env.link_key_path);
+  for (const auto& rc : r->recipients) {
+    if (rc.id != parts->recipient_id) {
+      continue;
+    }
+    if (!same_token(token, link_token(key, r->id, rc.id, rc.email, rc.generation))) {
+      return std::nullopt;
+    }
+    if (env.config.portal_link_expiry_days > 0 && r->last_notified_at &&
+        now > *r->last_notified_at + std::chrono::days(env.config.portal_link_expiry_days)) {
+      return std::nullopt;
+    }
+    return LinkTarget{*r, rc};
+  }
+  return std::nullopt;
+}
+
 std::vector<std::string> export_request(const Env& env, const Request& r, const std::string& dir) {
   struct stat st {};
   if (::stat(dir.c_str(), &st) == 0) {

@@ -40,6 +40,7 @@ struct Config {
   SmtpConfig smtp;
   ReminderConfig reminders;
   std::optional<std::string> portal_base_url;
+  int portal_link_expiry_days = 0; // 0: links last while the request awaits the client
   int files_max_size_mb = 25; // uploads and documents
   std::vector<std::string> warnings; // unknown keys, one sentence each
 };

@@ -85,6 +85,17 @@ struct Link {
 };
 std::vector<Link> links(const Env& env, const Request& r);
 
+// What a secret link opens: the one request and the recipient it was sent
+// to, or nullopt when the token is malformed, forged, revoked, expired
+// ([portal] link_expiry_days after the last email) or the request no
+// longer awaits the client. Compares in constant time.
+struct LinkTarget {
+  Request request;
+  Recipient recipient;
+};
+std::optional<LinkTarget> open_link(storage::Database& db, const Env& env, const std::string& token,
+                                    util::TimePoint now);
+
 // Loads a request; throws NotFound.
 Request get_request(storage::Database& db, int64_t id);
 
