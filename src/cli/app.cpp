@@ -30,6 +30,8 @@ void build_cli(CLI::App& app, Context& ctx) {
   register_staff_commands(app, ctx);
   register_account_commands(app, ctx);
   register_contact_commands(app, ctx);
+  register_pipeline_commands(app, ctx);
+  register_job_commands(app, ctx);
   register_template_commands(app, ctx);
   register_request_commands(app, ctx);
   register_outbox_commands(app, ctx);

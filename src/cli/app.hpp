@@ -41,5 +41,7 @@ void register_complete_command(CLI::App& app, Context& ctx);
 void register_outbox_commands(CLI::App& app, Context& ctx);
 void register_template_commands(CLI::App& app, Context& ctx);
 void register_request_commands(CLI::App& app, Context& ctx);
+void register_pipeline_commands(CLI::App& app, Context& ctx);
+void register_job_commands(CLI::App& app, Context& ctx);
 
 } // namespace practice::cli

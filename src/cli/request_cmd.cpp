@@ -3,6 +3,7 @@
 
 #include "practice/accounts/account_store.hpp"
 #include "practice/error.hpp"
+#include "practice/jobs/jobs.hpp"
 #include "practice/requests/definition.hpp"
 #include "practice/requests/request_store.hpp"
 #include "practice/requests/requests.hpp"
@@ -51,6 +52,8 @@ struct RequestOptions {
   std::optional<std::string> reason;
   std::optional<std::string> relink_to;
   std::optional<std::string> dir;
+  std::vector<int64_t> jobs;
+  std::optional<int64_t> job;
 };
 
 std::string read_file(const std::string& path) {
@@ -205,7 +208,15 @@ void run_create(const RequestOptions& o, Context& ctx) {
   in.reminders = reminder_flags(o);
   in.draft = o.draft;
   const auto env = ctx.request_env();
-  const auto out = ctx.write([&](accounts::Session& s) { return requests::create_requests(s, env, in); });
+  const auto out = ctx.write([&](accounts::Session& s) {
+    auto created = requests::create_requests(s, env, in);
+    for (const auto& r : created.requests) {
+      for (const auto job : o.jobs) {
+        jobs::link_item(s, job, "request", r.id);
+      }
+    }
+    return created;
+  });
   const auto mail = ctx.deliver_after_commit(out.outbox_ids);
   if (ctx.out.json()) {
     if (out.requests.size() == 1) {
@@ -264,7 +275,15 @@ void run_list(const RequestOptions& o, Context& ctx) {
       f.status = parse_choice<requests::Status>("--status", *o.status, requests::parse_status,
                                                 "draft, pending, in_progress, submitted, completed, cancelled");
     }
-    return requests::RequestStore(db).list(f);
+    auto found = requests::RequestStore(db).list(f);
+    if (o.job) {
+      const auto j = jobs::get_job(db, *o.job);
+      std::erase_if(found, [&](const requests::Request& r) {
+        return std::none_of(j.items.begin(), j.items.end(),
+                            [&](const jobs::LinkedItem& i) { return i.kind == "request" && i.id == r.id; });
+      });
+    }
+    return found;
   });
   if (ctx.out.json()) {
     ctx.out.print_json_array(list, request_json);
@@ -398,14 +417,25 @@ void run_answer(const RequestOptions& o, Context& ctx) {
 
 void run_submit(const RequestOptions& o, Context& ctx) {
   const auto env = ctx.request_env();
-  const auto out = ctx.write([&](accounts::Session& s) { return requests::submit(s, env, o.id, o.by); });
+  const auto out = ctx.write([&](accounts::Session& s) {
+    auto done = requests::submit(s, env, o.id, o.by);
+    // Automove: a job whose stage this finished moves on, in the same transaction.
+    const auto more = jobs::on_item_done(s, env, "request", o.id, "submitted");
+    done.outbox_ids.insert(done.outbox_ids.end(), more.begin(), more.end());
+    return done;
+  });
   const auto mail = ctx.deliver_after_commit(out.outbox_ids);
   print_request(ctx, out.requests.front(), fmt::format("Request {} submitted", o.id), mail);
 }
 
 void run_complete(const RequestOptions& o, Context& ctx) {
-  const auto r = ctx.write([&](accounts::Session& s) { return requests::complete(s, o.id); });
-  print_request(ctx, requests::Request(r), fmt::format("Request {} completed", r.id));
+  const auto env = ctx.request_env();
+  const auto [r, outbox] = ctx.write([&](accounts::Session& s) {
+    auto done = requests::complete(s, o.id);
+    return std::make_pair(done, jobs::on_item_done(s, env, "request", o.id, "completed"));
+  });
+  const auto mail = ctx.deliver_after_commit(outbox);
+  print_request(ctx, requests::get_request(ctx.database(), r.id), fmt::format("Request {} completed", r.id), mail);
 }
 
 void run_cancel(const RequestOptions& o, Context& ctx) {
@@ -460,7 +490,25 @@ void register_request_commands(CLI::App& app, Context& ctx) {
     c->add_flag("--no-login", o.no_login, "Anyone with the link may answer");
     add_reminder_options(c, o);
     c->add_flag("--draft", o.draft, "Keep it unsent");
+    c->add_option("--job", o.jobs, "Link it to this job (repeatable)")->type_name("J");
   });
+  for (const bool linking : {true, false}) {
+    verb(linking ? "link" : "unlink", linking ? "Link a request to a job" : "Unlink a request from a job",
+         [linking](const RequestOptions& o, Context& c) {
+           const auto j = c.write([&](accounts::Session& s) {
+             return linking ? jobs::link_item(s, *o.job, "request", o.id) : jobs::unlink_item(s, *o.job, "request", o.id);
+           });
+           c.out.print_line(fmt::format("{} request {} {} job {}", linking ? "Linked" : "Unlinked", o.id,
+                                        linking ? "to" : "from", j.id));
+           if (c.out.json()) {
+             c.out.print_json(full_json(requests::get_request(c.database(), o.id)));
+           }
+         },
+         [](CLI::App* c, RequestOptions& o) {
+           add_id(c, o);
+           c->add_option("--job", o.job, "Job id")->required()->type_name("J");
+         });
+  }
   verb("send", "Send a draft", run_send, add_id);
   verb("edit", "Change a request", run_edit, [](CLI::App* c, RequestOptions& o) {
     add_id(c, o);
@@ -476,6 +524,7 @@ void register_request_commands(CLI::App& app, Context& ctx) {
     c->add_option("--account", o.account, "Only this account's")->type_name("ACCOUNT");
     c->add_option("--status", o.status, "draft, pending, in_progress, submitted, completed or cancelled")
         ->type_name("STATUS");
+    c->add_option("--job", o.job, "Only requests linked to this job")->type_name("J");
   });
   verb("show", "Show a request with its questions, answers and recipients", run_show,
        [](CLI::App* c, RequestOptions& o) {

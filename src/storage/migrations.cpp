@@ -15,7 +15,7 @@ namespace {
 constexpr int64_t k_application_id = 0x50524143;
 
 // Forward-only. Never edit a migration once released: add the next one.
-constexpr std::array<std::string_view, 3> k_migrations = {
+constexpr std::array<std::string_view, 4> k_migrations = {
     // 1: firm, staff, accounts, contacts, the audit trail.
     R"sql(
 CREATE TABLE firm (
@@ -196,6 +196,64 @@ CREATE TABLE request_answer_files (
   uploaded_at TEXT NOT NULL
 ) STRICT;
 CREATE INDEX request_answer_files_question ON request_answer_files (question_id);
+)sql",
+    // 4: pipelines of stages, their automations, jobs and the items linked to them.
+    R"sql(
+CREATE TABLE pipelines (
+  id         INTEGER PRIMARY KEY,
+  name       TEXT NOT NULL COLLATE NOCASE UNIQUE,
+  created_at TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE stages (
+  id          INTEGER PRIMARY KEY,
+  pipeline_id INTEGER NOT NULL REFERENCES pipelines (id),
+  name        TEXT NOT NULL COLLATE NOCASE,
+  position    INTEGER NOT NULL,
+  automove    INTEGER NOT NULL DEFAULT 0 CHECK (automove IN (0, 1)),
+  removed_at  TEXT,
+  UNIQUE (pipeline_id, name)
+) STRICT;
+
+CREATE TABLE stage_automations (
+  id                INTEGER PRIMARY KEY,
+  stage_id          INTEGER NOT NULL REFERENCES stages (id),
+  kind              TEXT NOT NULL CHECK (kind IN ('send_request')),
+  template_name     TEXT NOT NULL,
+  reminders_on      INTEGER,
+  remind_every_days INTEGER,
+  reminder_count    INTEGER,
+  login             INTEGER,
+  created_at        TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE jobs (
+  id          INTEGER PRIMARY KEY,
+  account_id  INTEGER NOT NULL REFERENCES accounts (id),
+  pipeline_id INTEGER NOT NULL REFERENCES pipelines (id),
+  stage_id    INTEGER NOT NULL REFERENCES stages (id),
+  title       TEXT NOT NULL,
+  assignee_id INTEGER REFERENCES staff (id),
+  due_date    TEXT,
+  created_at  TEXT NOT NULL,
+  moved_at    TEXT NOT NULL,
+  archived_at TEXT
+) STRICT;
+CREATE INDEX jobs_account ON jobs (account_id);
+CREATE INDEX jobs_stage ON jobs (stage_id);
+
+-- An item (a request; later an approval) linked to a job, remembering the
+-- stage the job was in when it was linked: the items that count for a stage.
+CREATE TABLE job_links (
+  id        INTEGER PRIMARY KEY,
+  job_id    INTEGER NOT NULL REFERENCES jobs (id),
+  item_kind TEXT NOT NULL CHECK (item_kind IN ('request', 'approval')),
+  item_id   INTEGER NOT NULL,
+  stage_id  INTEGER NOT NULL REFERENCES stages (id),
+  linked_at TEXT NOT NULL,
+  UNIQUE (job_id, item_kind, item_id)
+) STRICT;
+CREATE INDEX job_links_item ON job_links (item_kind, item_id);
 )sql",
 };
 
