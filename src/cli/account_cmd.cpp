@@ -4,6 +4,9 @@
 #include "practice/accounts/account_store.hpp"
 #include "practice/accounts/contact_store.hpp"
 #include "practice/accounts/directory.hpp"
+#include "practice/approvals/approval_store.hpp"
+
+#include <set>
 
 #include <fmt/format.h>
 
@@ -22,6 +25,7 @@ struct AccountOptions {
   std::optional<std::string> type;
   std::string staff;
   bool archived = false;
+  bool pending_approvals = false;
   std::optional<std::string> assigned;
 };
 
@@ -60,7 +64,17 @@ void run_list(const AccountOptions& o, Context& ctx) {
     if (o.assigned) {
       f.assigned_to = accounts::get_staff(db, *o.assigned).id;
     }
-    return accounts::AccountStore(db).list(f);
+    auto found = accounts::AccountStore(db).list(f);
+    if (o.pending_approvals) {
+      approvals::ApprovalFilter pending;
+      pending.status = approvals::Status::pending;
+      std::set<int64_t> with;
+      for (const auto& a : approvals::ApprovalStore(db).list_approvals(pending)) {
+        with.insert(a.document.account_id);
+      }
+      std::erase_if(found, [&](const accounts::Account& a) { return with.count(a.id) == 0; });
+    }
+    return found;
   });
   if (ctx.out.json()) {
     ctx.out.print_json_array(list, [](const auto& x) { return to_json(x); });
@@ -170,6 +184,7 @@ void register_account_commands(CLI::App& app, Context& ctx) {
     auto o = std::make_shared<AccountOptions>();
     auto* cmd = account->add_subcommand("list", "List accounts");
     cmd->add_flag("--archived", o->archived, "Include archived accounts");
+    cmd->add_flag("--pending-approvals", o->pending_approvals, "Only accounts with approvals pending");
     cmd->add_option("--assigned", o->assigned, "Only accounts assigned to this staff member")
         ->type_name("STAFF");
     on_run(cmd, ctx, [o, &ctx] { run_list(*o, ctx); });

@@ -33,6 +33,8 @@ void build_cli(CLI::App& app, Context& ctx) {
   register_pipeline_commands(app, ctx);
   register_job_commands(app, ctx);
   register_template_commands(app, ctx);
+  register_doc_commands(app, ctx);
+  register_approval_commands(app, ctx);
   register_request_commands(app, ctx);
   register_outbox_commands(app, ctx);
   register_audit_command(app, ctx);

@@ -43,5 +43,7 @@ void register_template_commands(CLI::App& app, Context& ctx);
 void register_request_commands(CLI::App& app, Context& ctx);
 void register_pipeline_commands(CLI::App& app, Context& ctx);
 void register_job_commands(CLI::App& app, Context& ctx);
+void register_doc_commands(CLI::App& app, Context& ctx);
+void register_approval_commands(CLI::App& app, Context& ctx);
 
 } // namespace practice::cli

@@ -16,6 +16,16 @@ ItemState request_item_state(requests::Status s) {
   }
 }
 
+ItemState approval_item_state(std::string_view status, bool superseded) {
+  if (status == "approved") {
+    return ItemState::done;
+  }
+  if (status == "cancelled" || (status == "disapproved" && superseded)) {
+    return ItemState::cancelled;
+  }
+  return ItemState::waiting;
+}
+
 std::string request_waiting_for(requests::Status s, int answered, int questions) {
   switch (s) {
   case requests::Status::draft:

@@ -196,12 +196,15 @@ void JobStore::update_job(const Job& j) {
 
 std::vector<LinkedItem> JobStore::items_of(int64_t job_id) {
   storage::Statement s(m_db, R"sql(
-SELECT l.item_kind, l.item_id, l.stage_id, st.name, r.title, r.status,
+SELECT l.item_kind, l.item_id, l.stage_id, st.name, coalesce(r.title, d.name), coalesce(r.status, p.status),
        (SELECT count(*) FROM request_questions q WHERE q.request_id = r.id),
        (SELECT count(*) FROM request_questions q JOIN request_answers x ON x.question_id = q.id
-        WHERE q.request_id = r.id)
+        WHERE q.request_id = r.id),
+       EXISTS (SELECT 1 FROM approvals p2 WHERE p2.document_id = p.document_id AND p2.id > p.id)
 FROM job_links l JOIN stages st ON st.id = l.stage_id
 LEFT JOIN requests r ON l.item_kind = 'request' AND r.id = l.item_id
+LEFT JOIN approvals p ON l.item_kind = 'approval' AND p.id = l.item_id
+LEFT JOIN documents d ON d.id = p.document_id
 WHERE l.job_id = ? ORDER BY l.id)sql");
   s.bind(1, job_id);
   std::vector<LinkedItem> out;
@@ -213,9 +216,15 @@ WHERE l.job_id = ? ORDER BY l.id)sql");
     i.stage_name = s.text(3);
     i.title = s.text(4);
     i.status = s.text(5);
-    const auto status = requests::parse_status(i.status).value_or(requests::Status::draft);
-    i.state = request_item_state(status);
-    i.waiting_for = request_waiting_for(status, static_cast<int>(s.int64(7)), static_cast<int>(s.int64(6)));
+    if (i.kind == "approval") {
+      i.state = approval_item_state(i.status, s.int64(8) != 0);
+      i.waiting_for = i.status == "pending" ? "the client to approve or disapprove the document"
+                                            : "the firm to fix the document and request approval again";
+    } else {
+      const auto status = requests::parse_status(i.status).value_or(requests::Status::draft);
+      i.state = request_item_state(status);
+      i.waiting_for = request_waiting_for(status, static_cast<int>(s.int64(7)), static_cast<int>(s.int64(6)));
+    }
     out.push_back(std::move(i));
   }
   return out;

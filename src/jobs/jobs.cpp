@@ -4,6 +4,7 @@
 #include "practice/accounts/contact_store.hpp"
 #include "practice/accounts/permissions.hpp"
 #include "practice/accounts/staff_store.hpp"
+#include "practice/approvals/approvals.hpp"
 #include "practice/audit/audit_log.hpp"
 #include "practice/error.hpp"
 #include "practice/jobs/job_store.hpp"
@@ -469,7 +470,13 @@ Result move_job(accounts::Session& s, const requests::Env& env, int64_t id, cons
     cause["pending"] = *pending == Pending::keep ? "keep" : "cancel";
     if (*pending == Pending::cancel) {
       for (const auto& b : open) {
-        requests::cancel(s, b.id, fmt::format("job {} moved to \"{}\"", j.id, target->name));
+        if (b.kind == "approval") {
+          if (b.status == "pending") {
+            approvals::cancel(s, b.id);
+          }
+        } else {
+          requests::cancel(s, b.id, fmt::format("job {} moved to \"{}\"", j.id, target->name));
+        }
       }
     }
   }
@@ -485,12 +492,19 @@ Job link_item(accounts::Session& s, int64_t job_id, const std::string& kind, int
   if (j.archived_at) {
     throw Conflict(fmt::format("job {} is archived", j.id));
   }
-  if (kind != "request") {
-    throw InvalidInput(fmt::format("\"{}\" items cannot be linked yet", kind));
+  int64_t account_id = 0;
+  std::string account_name;
+  if (kind == "request") {
+    const auto r = requests::get_request(s.db, item_id);
+    account_id = r.account_id;
+    account_name = r.account_name;
+  } else {
+    const auto a = approvals::get_approval(s.db, item_id);
+    account_id = a.document.account_id;
+    account_name = a.document.account_name;
   }
-  const auto r = requests::get_request(s.db, item_id);
-  if (r.account_id != j.account_id) {
-    throw Conflict(fmt::format("request {} is for \"{}\", job {} for \"{}\"", r.id, r.account_name, j.id,
+  if (account_id != j.account_id) {
+    throw Conflict(fmt::format("{} {} is for \"{}\", job {} for \"{}\"", kind, item_id, account_name, j.id,
                                j.account_name));
   }
   for (const auto& i : j.items) {

@@ -96,8 +96,7 @@ std::vector<OutboxRow> OutboxStore::claim(const std::string& owner, util::TimePo
   const std::string iso_now = util::format_iso(now);
   storage::Statement s(m_db, std::string(R"sql(
 UPDATE outbox
-SET state = 'sending', lease_owner = ?1, lease_until = ?2, attempts = attempts + 1,
-    first_attempt_at = coalesce(first_attempt_at, ?3)
+SET state = 'sending', lease_owner = ?1, lease_until = ?2, attempts = attempts + 1
 WHERE id IN (
   SELECT id FROM outbox
   WHERE ((state = 'queued' AND next_attempt_at <= ?3)
@@ -141,8 +140,13 @@ bool OutboxStore::record(int64_t id, const std::string& owner, const AttemptResu
   storage::Statement s(m_db, R"sql(
 UPDATE outbox
 SET state = ?3, lease_owner = NULL, lease_until = NULL,
-    next_attempt_at = ?4, uncertain = uncertain + ?5, attempts = attempts - ?6,
-    last_code = coalesce(?7, last_code), last_reply = coalesce(?8, last_reply),
+    uncertain = uncertain + ?5, attempts = attempts - ?6,
+    -- An attempt that never reached the message (the server was down or
+    -- refused us) leaves its schedule and history as they were.
+    next_attempt_at = CASE WHEN ?6 = 1 THEN next_attempt_at ELSE ?4 END,
+    first_attempt_at = CASE WHEN ?6 = 1 THEN first_attempt_at ELSE coalesce(first_attempt_at, ?9) END,
+    last_code = CASE WHEN ?6 = 1 THEN last_code ELSE coalesce(?7, last_code) END,
+    last_reply = CASE WHEN ?6 = 1 THEN last_reply ELSE coalesce(?8, last_reply) END,
     sent_at = CASE WHEN ?3 = 'sent' THEN ?9 ELSE sent_at END
 WHERE id = ?1 AND state = 'sending' AND lease_owner = ?2)sql");
   s.bind_all(id, owner, to_string(r.state), util::format_iso(r.next_attempt_at),

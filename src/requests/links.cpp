@@ -71,6 +71,19 @@ std::string link_token(const std::string& key, int64_t request_id, int64_t recip
   return fmt::format("{}.{}.{}", request_id, recipient_id, hex);
 }
 
+std::string approval_link_token(const std::string& key, int64_t approval_id, const std::string& email) {
+  const std::string data = fmt::format("approval:{}:{}", approval_id, util::to_lower(email));
+  std::array<unsigned char, EVP_MAX_MD_SIZE> mac{};
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(data.data()), data.size(), mac.data(), &len);
+  std::string hex;
+  for (unsigned i = 0; i < len; ++i) {
+    hex += fmt::format("{:02x}", mac[i]);
+  }
+  return fmt::format("a{}.{}", approval_id, hex);
+}
+
 std::optional<TokenParts> parse_token(const std::string& token) {
   const auto a = token.find('.');
   const auto b = token.find('.', a == std::string::npos ? 0 : a + 1);

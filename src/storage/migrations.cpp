@@ -15,7 +15,7 @@ namespace {
 constexpr int64_t k_application_id = 0x50524143;
 
 // Forward-only. Never edit a migration once released: add the next one.
-constexpr std::array<std::string_view, 4> k_migrations = {
+constexpr std::array<std::string_view, 5> k_migrations = {
     // 1: firm, staff, accounts, contacts, the audit trail.
     R"sql(
 CREATE TABLE firm (
@@ -254,6 +254,50 @@ CREATE TABLE job_links (
   UNIQUE (job_id, item_kind, item_id)
 ) STRICT;
 CREATE INDEX job_links_item ON job_links (item_kind, item_id);
+)sql",
+    // 5: folders, documents and their approvals.
+    R"sql(
+CREATE TABLE folders (
+  id              INTEGER PRIMARY KEY,
+  name            TEXT NOT NULL COLLATE NOCASE UNIQUE,
+  client_can_view INTEGER NOT NULL DEFAULT 0 CHECK (client_can_view IN (0, 1)),
+  created_at      TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE documents (
+  id          INTEGER PRIMARY KEY,
+  account_id  INTEGER NOT NULL REFERENCES accounts (id),
+  folder_id   INTEGER REFERENCES folders (id),
+  name        TEXT NOT NULL,
+  description TEXT,
+  sha256      TEXT NOT NULL REFERENCES stored_files (sha256),
+  size        INTEGER NOT NULL,
+  uploaded_by TEXT NOT NULL,
+  uploaded_at TEXT NOT NULL
+) STRICT;
+CREATE INDEX documents_account ON documents (account_id);
+
+CREATE TABLE approvals (
+  id                INTEGER PRIMARY KEY,
+  document_id       INTEGER NOT NULL REFERENCES documents (id),
+  account_id        INTEGER NOT NULL REFERENCES accounts (id),
+  status            TEXT NOT NULL CHECK (status IN ('pending', 'approved', 'disapproved', 'cancelled')),
+  message           TEXT,
+  reminders_on      INTEGER NOT NULL DEFAULT 1 CHECK (reminders_on IN (0, 1)),
+  remind_every_days INTEGER NOT NULL DEFAULT 3,
+  reminder_count    INTEGER NOT NULL DEFAULT 1,
+  reminders_sent    INTEGER NOT NULL DEFAULT 0,
+  last_notified_at  TEXT,
+  requested_by      TEXT NOT NULL,
+  requested_at      TEXT NOT NULL,
+  decided_by        TEXT,
+  decided_at        TEXT,
+  reasons           TEXT NOT NULL DEFAULT '[]',
+  comment           TEXT,
+  cancelled_at      TEXT
+) STRICT;
+CREATE INDEX approvals_account ON approvals (account_id, status);
+CREATE INDEX approvals_document ON approvals (document_id);
 )sql",
 };
 

@@ -17,6 +17,9 @@ std::string load_or_create_link_key(const std::string& path);
 std::string link_token(const std::string& key, int64_t request_id, int64_t recipient_id,
                        const std::string& email, int64_t generation);
 
+// "a<approval>.<64 hex>": the same HMAC over an approval and its recipient.
+std::string approval_link_token(const std::string& key, int64_t approval_id, const std::string& email);
+
 struct TokenParts {
   int64_t request_id = 0;
   int64_t recipient_id = 0;

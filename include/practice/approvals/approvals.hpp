@@ -1,0 +1,47 @@
+#pragma once
+
+#include "practice/accounts/session.hpp"
+#include "practice/approvals/model.hpp"
+#include "practice/requests/requests.hpp"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+// Documents, the folders that decide what clients may see, and approvals.
+// Every change checks permissions, saves, audits and queues its mail in the
+// caller's transaction.
+namespace practice::approvals {
+
+Folder add_folder(accounts::Session& s, const std::string& name, bool client_can_view);
+Folder edit_folder(accounts::Session& s, const std::string& name, bool client_can_view);
+
+Document add_document(accounts::Session& s, const requests::Env& env, const std::string& account,
+                      const std::string& path, const std::optional<std::string>& folder,
+                      const std::optional<std::string>& description);
+Document get_document(storage::Database& db, int64_t id);
+// Copies the document's content to `to` (a new file); returns its size.
+int64_t export_document(const requests::Env& env, const Document& d, const std::string& to);
+
+struct Outcome {
+  std::vector<Approval> approvals;
+  std::vector<int64_t> outbox_ids;
+};
+
+// Refused unless the document sits in a folder the client can view, or while
+// an approval for it is pending.
+Outcome request_approval(accounts::Session& s, const requests::Env& env, int64_t document_id,
+                         const std::optional<std::string>& message, const requests::ReminderFlags& reminders);
+Outcome approve(accounts::Session& s, const requests::Env& env, int64_t id, const std::optional<std::string>& by);
+Outcome disapprove(accounts::Session& s, const requests::Env& env, int64_t id,
+                   const std::vector<std::string>& reasons, const std::optional<std::string>& comment,
+                   const std::optional<std::string>& by);
+Approval cancel(accounts::Session& s, int64_t id);
+// One more email per contact for each approval (`ids`), or for every pending
+// one (of `account`); audited; does not use up automatic reminders.
+Outcome resend(accounts::Session& s, const requests::Env& env, const std::optional<int64_t>& id,
+               const std::optional<std::string>& account, const std::optional<std::string>& message);
+
+Approval get_approval(storage::Database& db, int64_t id);
+
+} // namespace practice::approvals
