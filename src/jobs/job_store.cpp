@@ -200,7 +200,12 @@ SELECT l.item_kind, l.item_id, l.stage_id, st.name, coalesce(r.title, d.name), c
        (SELECT count(*) FROM request_questions q WHERE q.request_id = r.id),
        (SELECT count(*) FROM request_questions q JOIN request_answers x ON x.question_id = q.id
         WHERE q.request_id = r.id),
+       -- A disapproved approval is superseded by a newer approval of the same
+       -- document, or by one linked to the job after it in the same stage
+       -- (the fixed document is often a new upload).
        EXISTS (SELECT 1 FROM approvals p2 WHERE p2.document_id = p.document_id AND p2.id > p.id)
+         OR EXISTS (SELECT 1 FROM job_links l2 WHERE l2.job_id = l.job_id AND l2.item_kind = 'approval'
+                    AND l2.stage_id = l.stage_id AND l2.id > l.id)
 FROM job_links l JOIN stages st ON st.id = l.stage_id
 LEFT JOIN requests r ON l.item_kind = 'request' AND r.id = l.item_id
 LEFT JOIN approvals p ON l.item_kind = 'approval' AND p.id = l.item_id

@@ -96,6 +96,21 @@ def test_approval_moves_a_linked_job_and_disapproval_does_not(office):
     assert moves[-1]["details"]["trigger"] == f"approval:{second['id']} approved"
 
 
+def test_a_fixed_document_uploaded_anew_supersedes_the_disapproved_one(office, tmp_path):
+    office.ok("pipeline", "create", "Returns", "--stage", "Review", "--stage", "Done")
+    office.ok("pipeline", "stage", "edit", "Returns", "Review", "--automove", "on")
+    jid = str(office.json("job", "create", "--account", "Smith", "--pipeline", "Returns")["id"])
+    d1 = add_doc(office)
+    a1 = office.json("approval", "request", str(d1["id"]), "--job", jid)
+    office.ok("approval", "disapprove", str(a1["id"]), "--reason", "Typo")
+    office.doc.write_bytes(b"%PDF-1.4 the return, fixed")
+    d2 = add_doc(office)
+    a2 = office.json("approval", "request", str(d2["id"]), "--job", jid)
+    assert [b["id"] for b in office.json("job", "show", jid)["blocked_by"]] == [a2["id"]]
+    office.ok("approval", "approve", str(a2["id"]))
+    assert office.json("job", "show", jid)["stage"] == "Done"
+
+
 def test_cancel_and_resend(office):
     d1 = add_doc(office)
     d2 = add_doc(office, desc="Engagement letter")

@@ -70,7 +70,8 @@ struct Job {
 // A request's state for automove: submitted or completed is done. Pure.
 ItemState request_item_state(requests::Status s);
 // An approval's state for automove: approved is done; a disapproved one
-// superseded by a newer approval of the same document no longer counts. Pure.
+// superseded by a newer approval (of the same document, or linked after it
+// in the same stage) no longer counts. Pure.
 ItemState approval_item_state(std::string_view status, bool superseded);
 // What is awaited for a request in this status, in words. Pure.
 std::string request_waiting_for(requests::Status s, int answered, int questions);
