@@ -9,7 +9,7 @@ namespace practice::accounts {
 namespace {
 
 constexpr std::string_view k_columns = R"sql(
-SELECT a.id, a.name, a.type, a.created_at, a.archived_at)sql";
+SELECT a.id, a.name, a.type, a.created_at, a.archived_at, a.reminders_paused, a.reminders_paused_until)sql";
 constexpr std::string_view k_contact_count = R"sql(,
        (SELECT count(*) FROM contacts c WHERE c.account_id = a.id AND c.removed_at IS NULL)
 FROM accounts a)sql";
@@ -21,8 +21,10 @@ Account read_account(const storage::Statement& s) {
   a.type = parse_account_type(s.text_view(2)).value_or(AccountType::individual);
   a.created_at = s.time(3);
   a.archived_at = s.opt_time(4);
-  if (!s.is_null(5)) {
-    a.contact_count = s.int64(5);
+  a.reminders_paused = s.int64(5) != 0;
+  a.reminders_paused_until = s.opt_time(6);
+  if (!s.is_null(7)) {
+    a.contact_count = s.int64(7);
   }
   return a;
 }
@@ -39,9 +41,10 @@ int64_t AccountStore::insert(const Account& a) {
 }
 
 void AccountStore::update(const Account& a) {
-  storage::Statement s(m_db,
-                       "UPDATE accounts SET name = ?2, type = ?3, archived_at = ?4 WHERE id = ?1");
-  s.bind_all(a.id, a.name, to_string(a.type), util::format_iso(a.archived_at));
+  storage::Statement s(m_db, "UPDATE accounts SET name = ?2, type = ?3, archived_at = ?4, "
+                             "reminders_paused = ?5, reminders_paused_until = ?6 WHERE id = ?1");
+  s.bind_all(a.id, a.name, to_string(a.type), util::format_iso(a.archived_at), a.reminders_paused,
+             util::format_iso(a.reminders_paused_until));
   s.run();
 }
 

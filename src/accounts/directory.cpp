@@ -203,10 +203,17 @@ Account edit_account(Session& s, std::string_view ref, const AccountChanges& in)
   if (in.type) {
     next.type = *in.type;
   }
+  if (in.pause_reminders) {
+    next.reminders_paused = *in.pause_reminders;
+    next.reminders_paused_until = *in.pause_reminders ? in.paused_until : std::nullopt;
+  }
   require_account_access(s, a);
   json changed = json::object();
   note_change(changed, "name", a.name, next.name);
   note_change(changed, "type", std::string(to_string(a.type)), std::string(to_string(next.type)));
+  note_change(changed, "reminders_paused", a.reminders_paused, next.reminders_paused);
+  note_change(changed, "reminders_paused_until", util::format_iso(a.reminders_paused_until).value_or(""),
+              util::format_iso(next.reminders_paused_until).value_or(""));
   if (changed.empty()) {
     return a;
   }

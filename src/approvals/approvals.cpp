@@ -377,4 +377,10 @@ Outcome resend(accounts::Session& s, const requests::Env& env, const std::option
 
 Approval get_approval(storage::Database& db, int64_t id) { return load(db, id); }
 
+std::vector<int64_t> notify_contacts(accounts::Session& s, const requests::Env& env, const Approval& a,
+                                     const std::string& template_name, const std::string& dedupe_part,
+                                     const std::optional<std::string>& message) {
+  return mail_contacts(s, env, a, template_name, message ? message : a.message, dedupe_part);
+}
+
 } // namespace practice::approvals

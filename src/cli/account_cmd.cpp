@@ -5,6 +5,8 @@
 #include "practice/accounts/contact_store.hpp"
 #include "practice/accounts/directory.hpp"
 #include "practice/approvals/approval_store.hpp"
+#include "practice/error.hpp"
+#include "practice/util/time.hpp"
 
 #include <set>
 
@@ -26,6 +28,9 @@ struct AccountOptions {
   std::string staff;
   bool archived = false;
   bool pending_approvals = false;
+  bool pause = false;
+  bool resume = false;
+  std::optional<std::string> until;
   std::optional<std::string> assigned;
 };
 
@@ -124,6 +129,9 @@ void run_show(const AccountOptions& o, Context& ctx) {
                         {"assigned", assigned_text(a)},
                         {"created", time_text(a.created_at)},
                         {"archived", time_text(a.archived_at)},
+                        {"reminders", a.reminders_paused ? (a.reminders_paused_until ? "paused until " + time_text(a.reminders_paused_until)
+                                                                                       : std::string("paused"))
+                                                         : std::string("on")},
                         {"contacts", std::to_string(a.contact_count)}});
   if (!contacts.empty()) {
     TextTable t;
@@ -141,9 +149,25 @@ void run_show(const AccountOptions& o, Context& ctx) {
 }
 
 void run_edit(const AccountOptions& o, Context& ctx) {
-  accounts::AccountChanges in{o.new_name, std::nullopt};
+  accounts::AccountChanges in{o.new_name, std::nullopt, std::nullopt, std::nullopt};
   if (o.type) {
     in.type = parse_type(*o.type);
+  }
+  if (o.pause && o.resume) {
+    throw UsageError("give --pause-reminders or --resume-reminders, not both");
+  }
+  if (o.until && !o.pause) {
+    throw UsageError("--until goes with --pause-reminders");
+  }
+  if (o.pause || o.resume) {
+    in.pause_reminders = o.pause;
+  }
+  if (o.until) {
+    const auto d = util::parse_iso(*o.until);
+    if (!d) {
+      throw InvalidInput(fmt::format("--until \"{}\" is not a date such as 2026-04-01", *o.until));
+    }
+    in.paused_until = d;
   }
   const auto a =
       ctx.write([&](accounts::Session& s) { return accounts::edit_account(s, o.ref, in); });
@@ -201,6 +225,9 @@ void register_account_commands(CLI::App& app, Context& ctx) {
     cmd->add_option("account", o->ref, "Id or name")->required();
     cmd->add_option("--name", o->new_name, "New name");
     cmd->add_option("--type", o->type, "individual or company")->type_name("TYPE");
+    cmd->add_flag("--pause-reminders", o->pause, "No automatic reminders to this client (until --until)");
+    cmd->add_option("--until", o->until, "With --pause-reminders: resume on this date")->type_name("DATE");
+    cmd->add_flag("--resume-reminders", o->resume, "Automatic reminders again");
     on_run(cmd, ctx, [o, &ctx] { run_edit(*o, ctx); });
   }
   {

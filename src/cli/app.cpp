@@ -36,6 +36,8 @@ void build_cli(CLI::App& app, Context& ctx) {
   register_doc_commands(app, ctx);
   register_approval_commands(app, ctx);
   register_request_commands(app, ctx);
+  register_remind_command(app, ctx);
+  register_todo_command(app, ctx);
   register_outbox_commands(app, ctx);
   register_audit_command(app, ctx);
   register_complete_command(app, ctx);

@@ -45,5 +45,7 @@ void register_pipeline_commands(CLI::App& app, Context& ctx);
 void register_job_commands(CLI::App& app, Context& ctx);
 void register_doc_commands(CLI::App& app, Context& ctx);
 void register_approval_commands(CLI::App& app, Context& ctx);
+void register_remind_command(CLI::App& app, Context& ctx);
+void register_todo_command(CLI::App& app, Context& ctx);
 
 } // namespace practice::cli

@@ -2,6 +2,7 @@
 
 #include "practice/error.hpp"
 #include "practice/mail/mailer.hpp"
+#include "practice/reminders/reminders.hpp"
 #include "practice/util/file_lock.hpp"
 #include "practice/storage/migrations.hpp"
 #include "practice/util/strings.hpp"
@@ -150,7 +151,7 @@ std::optional<mail::DeliveryReport> Context::deliver(const std::optional<std::ve
   options.run_lock = mail::HoldsRunLock::yes;
   options.lease = std::chrono::seconds(
       options.batch * (config().smtp.timeout_seconds * 2 + config().smtp.connect_timeout_seconds));
-  return mail::deliver(db, clock(), *transport, settings.from.email, options, nullptr);
+  return mail::deliver(db, clock(), *transport, settings.from.email, options, reminders::still_applies());
 }
 
 nlohmann::ordered_json Context::deliver_after_commit(const std::vector<int64_t>& ids) {

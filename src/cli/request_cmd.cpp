@@ -574,6 +574,17 @@ void register_request_commands(CLI::App& app, Context& ctx) {
     c->add_option("--by", o.by, "The recipient this was entered for")->type_name("CONTACT_OR_EMAIL");
   });
   verb("complete", "Mark a request done", run_complete, add_id);
+  verb("resend", "Email the request again now (does not use up automatic reminders)",
+       [](const RequestOptions& o, Context& c) {
+         const auto env = c.request_env();
+         const auto out = c.write([&](accounts::Session& s) { return requests::resend(s, env, o.id, o.message); });
+         const auto mail = c.deliver_after_commit(out.outbox_ids);
+         print_request(c, out.requests.front(), fmt::format("Resent request {} ({} emails)", o.id, out.outbox_ids.size()), mail);
+       },
+       [](CLI::App* c, RequestOptions& o) {
+         add_id(c, o);
+         c->add_option("--message", o.message, "A message for this email");
+       });
   verb("cancel", "Cancel a request", run_cancel, [](CLI::App* c, RequestOptions& o) {
     add_id(c, o);
     c->add_option("--reason", o.reason, "Why");

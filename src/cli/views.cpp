@@ -56,7 +56,7 @@ json to_json(const accounts::Account& a) {
     x["email"] = r.email;
     assigned.push_back(std::move(x));
   }
-  json j = object(7);
+  json j = object(9);
   j["id"] = a.id;
   j["name"] = a.name;
   j["type"] = to_string(a.type);
@@ -64,6 +64,8 @@ json to_json(const accounts::Account& a) {
   j["assigned"] = std::move(assigned);
   j["created_at"] = time_json(a.created_at);
   j["archived_at"] = time_json(a.archived_at);
+  j["reminders_paused"] = a.reminders_paused;
+  j["reminders_paused_until"] = time_json(a.reminders_paused_until);
   return j;
 }
 

@@ -133,7 +133,8 @@ std::optional<std::string> link_url(const Env& env, const std::string& token) {
 
 // Queues the request's email to each recipient; returns the outbox ids.
 std::vector<int64_t> queue_request_mail(accounts::Session& s, const Env& env, const Request& r,
-                                        const std::string& template_name, const std::string& key_part) {
+                                        const std::string& template_name, const std::string& key_part,
+                                        const std::optional<std::string>& message = std::nullopt) {
   const auto settings = mail::mail_settings(s.db, env.config);
   const std::string key = load_or_create_link_key(env.link_key_path);
   json questions = json::array();
@@ -148,11 +149,12 @@ std::vector<int64_t> queue_request_mail(accounts::Session& s, const Env& env, co
     out.kind = template_name == "request_sent" ? "request" : template_name;
     out.item = item_of(r.id);
     out.account_id = r.account_id;
-    out.dedupe_key = fmt::format("request:{}:{}:{}", r.id, key_part, util::to_lower(rc.email));
+    out.dedupe_key = key_part.empty() ? std::string()
+                                      : fmt::format("request:{}:{}:{}", r.id, key_part, util::to_lower(rc.email));
     const auto url = link_url(env, link_token(key, r.id, rc.id, rc.email, rc.generation));
     out.data = {{"recipient_name", rc.name.empty() ? rc.email : rc.name},
                 {"title", r.title},
-                {"message", r.message ? json(*r.message) : json(nullptr)},
+                {"message", message ? json(*message) : (r.message ? json(*r.message) : json(nullptr))},
                 {"question_count", std::to_string(r.questions.size())},
                 {"questions", questions},
                 {"link", url ? json(*url) : json(nullptr)}};
@@ -216,6 +218,32 @@ std::pair<audit::Actor, std::string> client_actor(accounts::Session& s, const Re
 } // namespace
 
 Request get_request(storage::Database& db, int64_t id) { return load(db, id); }
+
+std::vector<int64_t> notify_recipients(accounts::Session& s, const Env& env, const Request& r,
+                                       const std::string& template_name, const std::string& dedupe_part,
+                                       const std::optional<std::string>& message) {
+  return queue_request_mail(s, env, r, template_name, dedupe_part, message);
+}
+
+Outcome resend(accounts::Session& s, const Env& env, int64_t id, const std::optional<std::string>& message) {
+  Request r = load(s.db, id);
+  require_access(s, r.account_id);
+  if (!links_active(r.status)) {
+    refuse(r, "only a pending or in-progress request can be resent");
+  }
+  std::optional<std::string> clean;
+  if (message) {
+    clean = util::require_text("the message", *message, 10000);
+  }
+  r.last_notified_at = s.now;
+  r.last_activity_at = s.now;
+  RequestStore(s.db).update(r);
+  Outcome out;
+  out.outbox_ids = queue_request_mail(s, env, r, "resend", "", clean ? clean : r.message);
+  record(s, r, "resent", {{"message", clean ? json(*clean) : json(nullptr)}, {"emails", out.outbox_ids.size()}});
+  out.requests.push_back(load(s.db, id));
+  return out;
+}
 
 Outcome create_requests(accounts::Session& s, const Env& env, const NewRequest& in) {
   if (in.accounts.empty()) {

@@ -15,7 +15,7 @@ namespace {
 constexpr int64_t k_application_id = 0x50524143;
 
 // Forward-only. Never edit a migration once released: add the next one.
-constexpr std::array<std::string_view, 5> k_migrations = {
+constexpr std::array<std::string_view, 6> k_migrations = {
     // 1: firm, staff, accounts, contacts, the audit trail.
     R"sql(
 CREATE TABLE firm (
@@ -298,6 +298,11 @@ CREATE TABLE approvals (
 ) STRICT;
 CREATE INDEX approvals_account ON approvals (account_id, status);
 CREATE INDEX approvals_document ON approvals (document_id);
+)sql",
+    // 6: pausing a client's reminders.
+    R"sql(
+ALTER TABLE accounts ADD COLUMN reminders_paused INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE accounts ADD COLUMN reminders_paused_until TEXT;
 )sql",
 };
 

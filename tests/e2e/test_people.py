@@ -51,7 +51,8 @@ def test_actor_resolution(firm):
 def test_accounts(firm):
     a = firm.json("account", "add", "Smith Family")
     assert a == {"id": 1, "name": "Smith Family", "type": "individual", "contact_count": 0,
-                 "assigned": [], "created_at": a["created_at"], "archived_at": None}
+                 "assigned": [], "created_at": a["created_at"], "archived_at": None,
+                 "reminders_paused": False, "reminders_paused_until": None}
     firm.ok("account", "add", "Rossi SRL", "--type", "company")
     assert [x["name"] for x in firm.json("account", "list")] == ["Rossi SRL", "Smith Family"]
     firm.ok("account", "edit", "Smith Family", "--name", "Smith Household")

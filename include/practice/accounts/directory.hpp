@@ -45,6 +45,8 @@ Account add_account(Session& s, std::string_view name, AccountType type);
 struct AccountChanges {
   std::optional<std::string> name;
   std::optional<AccountType> type;
+  std::optional<bool> pause_reminders;            // true: pause, false: resume
+  std::optional<util::TimePoint> paused_until;    // with pause
 };
 Account edit_account(Session& s, std::string_view ref, const AccountChanges& in);
 

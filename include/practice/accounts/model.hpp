@@ -49,6 +49,8 @@ struct Account {
   std::optional<util::TimePoint> archived_at;
   int64_t contact_count = 0;
   std::vector<Ref> assigned; // staff assigned to the account
+  bool reminders_paused = false;
+  std::optional<util::TimePoint> reminders_paused_until; // with paused: until then
 };
 
 struct Contact {

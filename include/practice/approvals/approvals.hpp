@@ -44,4 +44,9 @@ Outcome resend(accounts::Session& s, const requests::Env& env, const std::option
 
 Approval get_approval(storage::Database& db, int64_t id);
 
+// Queues `template_name` to the account's contacts with notify on.
+std::vector<int64_t> notify_contacts(accounts::Session& s, const requests::Env& env, const Approval& a,
+                                     const std::string& template_name, const std::string& dedupe_part,
+                                     const std::optional<std::string>& message);
+
 } // namespace practice::approvals

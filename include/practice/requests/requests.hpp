@@ -96,6 +96,17 @@ struct LinkTarget {
 std::optional<LinkTarget> open_link(storage::Database& db, const Env& env, const std::string& token,
                                     util::TimePoint now);
 
+// Queues `template_name` (reminder, resend, ...) to each recipient with their
+// link; `dedupe_part` makes the dedupe key (empty: unique per message).
+std::vector<int64_t> notify_recipients(accounts::Session& s, const Env& env, const Request& r,
+                                       const std::string& template_name, const std::string& dedupe_part,
+                                       const std::optional<std::string>& message);
+
+// Manual resend: one more email to every recipient, now; moves the request to
+// the top of the client's to-do and restarts the reminder day count, without
+// using up automatic reminders. Audited.
+Outcome resend(accounts::Session& s, const Env& env, int64_t id, const std::optional<std::string>& message);
+
 // Loads a request; throws NotFound.
 Request get_request(storage::Database& db, int64_t id);
 

@@ -72,10 +72,10 @@ TEST_CASE("a member who adds an account is assigned to it; others may not change
   REQUIRE(a.assigned.size() == 1);
   CHECK(a.assigned[0].email == "bob@acme.test");
   auto carol = as(*db, "carol@acme.test");
-  CHECK_THROWS_AS(edit_account(carol, "Smith", {std::string("Smyth"), std::nullopt}), PermissionDenied);
+  CHECK_THROWS_AS(edit_account(carol, "Smith", {std::string("Smyth"), std::nullopt, std::nullopt, std::nullopt}), PermissionDenied);
   CHECK_THROWS_AS(assign_staff(bob, "Smith", "carol@acme.test", Assign::assign), PermissionDenied);
   assign_staff(alice, "Smith", "carol@acme.test", Assign::assign);
-  CHECK(edit_account(carol, "Smith", {std::string("Smyth"), std::nullopt}).name == "Smyth");
+  CHECK(edit_account(carol, "Smith", {std::string("Smyth"), std::nullopt, std::nullopt, std::nullopt}).name == "Smyth");
 }
 
 TEST_CASE("contacts: unique email per account, archived accounts refuse new ones") {
@@ -105,6 +105,6 @@ TEST_CASE("an edit that changes nothing writes no audit row") {
   auto s = as(*db, nullptr);
   add_account(s, "Smith", AccountType::individual);
   const auto before = audit_rows(*db);
-  edit_account(s, "Smith", {std::string("Smith"), AccountType::individual});
+  edit_account(s, "Smith", {std::string("Smith"), AccountType::individual, std::nullopt, std::nullopt});
   CHECK(audit_rows(*db) == before);
 }

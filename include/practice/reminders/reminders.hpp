@@ -1,0 +1,53 @@
+#pragma once
+
+#include "practice/accounts/session.hpp"
+#include "practice/mail/delivery.hpp"
+#include "practice/reminders/planner.hpp"
+#include "practice/requests/requests.hpp"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+// Automatic reminders for every action item awaiting a client, and the
+// client's to-do list.
+namespace practice::reminders {
+
+// Every item awaiting a client (requests pending or in progress, approvals
+// pending), of one account or all, with its reminder state.
+std::vector<Item> load_items(storage::Database& db, std::optional<int64_t> account_id);
+// The one item `kind`:`id`, if it awaits the client.
+std::vector<Item> load_items(storage::Database& db, std::optional<int64_t> account_id,
+                             const std::optional<std::string>& kind, int64_t id);
+
+// The firm's calendar from config (reads the holidays file).
+Calendar calendar_from(const config::Config& config, const std::string& base_dir);
+
+enum class DryRun { no, yes };
+
+struct RunResult {
+  std::vector<Planned> due;        // sent (or, dry, would be)
+  std::vector<int64_t> outbox_ids; // queued emails
+};
+
+// Queues every due reminder (at most `limit`; 0: all): one email per
+// recipient, a dedupe key per item, reminder number and address, so a second
+// run at the same moment queues nothing; counts it and moves the item's last
+// notification. Audited as the system. With DryRun::yes, changes nothing.
+RunResult queue_due(accounts::Session& s, const requests::Env& env, const Calendar& c, int limit, DryRun dry);
+
+// For delivery: cancels a queued reminder whose item no longer awaits the
+// client (submitted, approved, cancelled, job archived, account paused).
+mail::StillApplies still_applies();
+
+struct TodoEntry {
+  std::string kind;
+  int64_t id = 0;
+  std::string title;
+  std::string status;
+  util::TimePoint last_notified;
+};
+// The client's pending items, most recently notified first.
+std::vector<TodoEntry> todo(storage::Database& db, int64_t account_id);
+
+} // namespace practice::reminders

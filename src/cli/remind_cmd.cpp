@@ -1,0 +1,194 @@
+#include "app.hpp"
+#include "views.hpp"
+
+#include "practice/accounts/account_store.hpp"
+#include "practice/error.hpp"
+#include "practice/mail/mailer.hpp"
+#include "practice/reminders/reminders.hpp"
+
+#include <fmt/format.h>
+
+#include <memory>
+#include <unistd.h>
+
+namespace practice::cli {
+
+namespace {
+
+using json = nlohmann::ordered_json;
+
+struct RemindOptions {
+  bool run = false;
+  bool dry_run = false;
+  bool list = false;
+  int limit = 0;
+  std::optional<std::string> account;
+};
+
+json planned_json(const reminders::Planned& p) {
+  return {{"kind", p.item.kind},
+          {"id", p.item.id},
+          {"account_id", p.item.account_id},
+          {"account", p.item.account_name},
+          {"title", p.item.title},
+          {"number", p.number},
+          {"of", p.item.settings.count},
+          {"due_at", time_json(p.nominal)},
+          {"send_at", time_json(p.send_at)},
+          {"due", p.due},
+          {"reason", p.reason}};
+}
+
+void run_list(const RemindOptions& o, Context& ctx) {
+  const auto cal = reminders::calendar_from(ctx.config(), ctx.base_dir());
+  const auto now = ctx.now();
+  auto planned = ctx.read([&](storage::Database& db) {
+    std::optional<int64_t> account;
+    if (o.account) {
+      account = accounts::AccountStore(db).resolve(*o.account);
+    }
+    return reminders::plan(reminders::load_items(db, account), cal, now);
+  });
+  std::sort(planned.begin(), planned.end(), [](const auto& a, const auto& b) { return a.send_at < b.send_at; });
+  if (ctx.out.json()) {
+    ctx.out.print_json_array(planned, planned_json);
+    return;
+  }
+  if (planned.empty()) {
+    ctx.out.note("no reminders scheduled");
+    return;
+  }
+  TextTable t;
+  t.add_column("SEND AT");
+  t.add_column("ITEM");
+  t.add_column("ACCOUNT");
+  t.add_column("TITLE");
+  t.add_column("REMINDER");
+  for (const auto& p : planned) {
+    t.add_row({util::format_iso(p.send_at) + (p.due ? " (due)" : ""), fmt::format("{} {}", p.item.kind, p.item.id),
+               p.item.account_name, p.item.title, fmt::format("{} of {}", p.number, p.item.settings.count)});
+  }
+  ctx.out.print_table(t);
+}
+
+void run_remind(const RemindOptions& o, Context& ctx) {
+  if (o.limit < 0) {
+    throw InvalidInput("--limit must not be negative");
+  }
+  const auto cal = reminders::calendar_from(ctx.config(), ctx.base_dir());
+  const auto env = ctx.request_env();
+  if (o.dry_run) {
+    const auto r = ctx.read([&](storage::Database& db) {
+      auto s = ctx.session(db);
+      return reminders::queue_due(s, env, cal, o.limit, reminders::DryRun::yes);
+    });
+    if (ctx.out.json()) {
+      ctx.out.print_json_array(r.due, planned_json);
+      return;
+    }
+    for (const auto& p : r.due) {
+      fmt::print("{} {} \"{}\" ({}): {}\n", p.item.kind, p.item.id, p.item.title, p.item.account_name, p.reason);
+    }
+    if (r.due.empty()) {
+      ctx.out.note("nothing is due");
+    }
+    return;
+  }
+  // Without a transport the reminders would only pile up: refuse before queuing.
+  if (!ctx.config().mail_transport) {
+    throw ConfigError("no mail transport is configured, so no reminder can go out",
+                      "set [mail] transport = \"smtp\" (with [smtp] url) or \"file\" in config.toml");
+  }
+  const auto queued = ctx.write([&](accounts::Session& s) {
+    s.actor = audit::Actor::system();
+    return reminders::queue_due(s, env, cal, o.limit, reminders::DryRun::no);
+  });
+  // Deliver everything due (these reminders and any earlier leftovers).
+  const auto report = ctx.deliver(std::nullopt, 0);
+  json summary = {{"due", queued.due.size()},
+                  {"queued", queued.outbox_ids.size()},
+                  {"sent", report ? report->sent : 0},
+                  {"deferred", report ? report->deferred : static_cast<int>(queued.outbox_ids.size())},
+                  {"failed", report ? report->failed : 0},
+                  {"cancelled", report ? report->cancelled : 0}};
+  if (ctx.out.json()) {
+    ctx.out.print_json(summary);
+  } else if (::isatty(STDOUT_FILENO) == 1) {
+    ctx.out.print_line(fmt::format("{} reminders due: {} emails sent, {} deferred, {} failed",
+                                   queued.due.size(), summary["sent"].get<int>(), summary["deferred"].get<int>(),
+                                   summary["failed"].get<int>()));
+  }
+  if (!report) {
+    ctx.out.note("another delivery run is in progress; it or the next run sends these");
+    return;
+  }
+  if (report->stopped) {
+    const std::string why = fmt::format("the mail server could not be used: {}", report->stop_reason);
+    if (report->stop_outcome == mail::Outcome::stop_config) {
+      throw MailUnavailable(why, "check [smtp] in config.toml; the reminders stay queued");
+    }
+    ctx.out.error("busy", why, "the reminders stay queued for the next run");
+    ctx.exit_code = 75;
+  } else if (report->deferred > 0) {
+    ctx.out.warn(fmt::format("{} messages deferred for retry", report->deferred));
+    ctx.exit_code = 75;
+  }
+  if (report->failed > 0) {
+    ctx.out.warn(fmt::format("{} messages failed; see 'practice outbox --status failed'", report->failed));
+  }
+}
+
+} // namespace
+
+void register_remind_command(CLI::App& app, Context& ctx) {
+  auto o = std::make_shared<RemindOptions>();
+  auto* cmd = app.add_subcommand("remind", "Automatic reminders (the cron entry: practice remind --run)");
+  cmd->add_flag("--run", o->run, "Send what is due, then deliver");
+  cmd->add_flag("--dry-run", o->dry_run, "With --run: list what would be sent, change nothing");
+  cmd->add_option("--limit", o->limit, "With --run: at most this many reminders");
+  cmd->add_flag("--list", o->list, "What is scheduled, and when");
+  cmd->add_option("--account", o->account, "With --list: only this account's")->type_name("ACCOUNT");
+  on_run(cmd, ctx, [o, &ctx] {
+    if (o->run == o->list) {
+      throw UsageError("give --run or --list");
+    }
+    if (o->list) {
+      run_list(*o, ctx);
+    } else {
+      run_remind(*o, ctx);
+    }
+  });
+}
+
+void register_todo_command(CLI::App& app, Context& ctx) {
+  auto account = std::make_shared<std::string>();
+  auto* cmd = app.add_subcommand("todo", "A client's to-do list: pending items, most recently notified first");
+  cmd->add_option("account", *account, "Account")->required();
+  on_run(cmd, ctx, [account, &ctx] {
+    const auto list = ctx.read([&](storage::Database& db) {
+      return reminders::todo(db, accounts::AccountStore(db).resolve(*account));
+    });
+    if (ctx.out.json()) {
+      ctx.out.print_json_array(list, [](const reminders::TodoEntry& e) {
+        return json{{"kind", e.kind}, {"id", e.id}, {"title", e.title}, {"status", e.status},
+                    {"last_notified_at", time_json(e.last_notified)}};
+      });
+      return;
+    }
+    if (list.empty()) {
+      ctx.out.note("nothing pending");
+      return;
+    }
+    TextTable t;
+    t.add_column("ITEM");
+    t.add_column("TITLE");
+    t.add_column("STATUS");
+    t.add_column("LAST NOTIFIED");
+    for (const auto& e : list) {
+      t.add_row({fmt::format("{} {}", e.kind, e.id), e.title, e.status, time_text(e.last_notified)});
+    }
+    ctx.out.print_table(t);
+  });
+}
+
+} // namespace practice::cli
