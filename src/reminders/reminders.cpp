@@ -18,24 +18,23 @@ namespace {
 
 // One query for every kind of item awaiting a client; a new kind of item adds
 // a UNION ALL branch here and a check in still_applies.
-constexpr std::string_view k_items = R"sql(
+constexpr std::string_view k_request_items = R"sql(
 SELECT 'request', r.id, r.account_id, a.name, r.title, r.reminders_on, r.remind_every_days, r.reminder_count,
        r.reminders_sent, coalesce(r.last_notified_at, r.sent_at, r.created_at),
        EXISTS (SELECT 1 FROM job_links l JOIN jobs j ON j.id = l.job_id
                WHERE l.item_kind = 'request' AND l.item_id = r.id AND j.archived_at IS NOT NULL),
        a.reminders_paused, a.reminders_paused_until
 FROM requests r JOIN accounts a ON a.id = r.account_id
-WHERE r.status IN ('pending', 'in_progress') AND (?1 IS NULL OR r.account_id = ?1)
-  AND (?2 IS NULL OR (?2 = 'request' AND r.id = ?3))
-UNION ALL
+WHERE r.status IN ('pending', 'in_progress'))sql";
+
+constexpr std::string_view k_approval_items = R"sql(
 SELECT 'approval', p.id, p.account_id, a.name, d.name, p.reminders_on, p.remind_every_days, p.reminder_count,
        p.reminders_sent, coalesce(p.last_notified_at, p.requested_at),
        EXISTS (SELECT 1 FROM job_links l JOIN jobs j ON j.id = l.job_id
                WHERE l.item_kind = 'approval' AND l.item_id = p.id AND j.archived_at IS NOT NULL),
        a.reminders_paused, a.reminders_paused_until
 FROM approvals p JOIN documents d ON d.id = p.document_id JOIN accounts a ON a.id = p.account_id
-WHERE p.status = 'pending' AND (?1 IS NULL OR p.account_id = ?1)
-  AND (?2 IS NULL OR (?2 = 'approval' AND p.id = ?3)))sql";
+WHERE p.status = 'pending')sql";
 
 Item read_item(const storage::Statement& s) {
   Item i;
@@ -74,10 +73,22 @@ std::vector<Item> load_items(storage::Database& db, std::optional<int64_t> accou
 
 std::vector<Item> load_items(storage::Database& db, std::optional<int64_t> account_id,
                              const std::optional<std::string>& kind, int64_t id) {
-  storage::Statement s(db, k_items);
-  s.bind(1, account_id);
-  s.bind(2, kind);
-  s.bind(3, id);
+  // One query per kind of item awaiting a client; a new kind adds its query
+  // here. A lookup by id gets a query of its own so it uses the primary key.
+  std::string sql;
+  if (kind) {
+    sql = std::string(*kind == "request" ? k_request_items : k_approval_items) +
+          (*kind == "request" ? " AND r.id = ?1" : " AND p.id = ?1");
+  } else {
+    sql = std::string(k_request_items) + " AND (?1 IS NULL OR r.account_id = ?1) UNION ALL " +
+          std::string(k_approval_items) + " AND (?1 IS NULL OR p.account_id = ?1)";
+  }
+  storage::Statement s(db, sql);
+  if (kind) {
+    s.bind(1, id);
+  } else {
+    s.bind(1, account_id);
+  }
   std::vector<Item> out;
   while (s.step()) {
     out.push_back(read_item(s));
