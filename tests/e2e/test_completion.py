@@ -43,3 +43,27 @@ def test_verbs_and_flags(tmp_path):
 def test_completion_never_touches_the_database(tmp_path):
     complete("practice account ", tmp_path)
     assert not (tmp_path / ".local").exists()
+
+
+def test_names_come_from_the_database(firm, tmp_path):
+    firm.ok("account", "add", "Ionescu Family")
+    firm.ok("account", "add", "Rossi SRL")
+    import os as _os
+    env_db = firm.db
+    bindir = tmp_path / "bin2"
+    bindir.mkdir()
+    (bindir / "practice").symlink_to(BIN)
+    script = f"""
+source {SCRIPT}
+COMP_WORDS=(practice account show I)
+COMP_CWORD=3
+_practice
+printf '%s\\n' "${{COMPREPLY[@]}}"
+COMP_WORDS=(practice request create --account R)
+COMP_CWORD=4
+_practice
+printf '%s\\n' "${{COMPREPLY[@]}}"
+"""
+    env = dict(_os.environ, PATH=f"{bindir}:/usr/bin:/bin", HOME=str(firm.home), PRACTICE_DB=str(env_db))
+    out = subprocess.run(["bash", "-c", script], capture_output=True, text=True, env=env, check=True)
+    assert out.stdout.split("\n")[:2] == ["Ionescu\\ Family", "Rossi\\ SRL"]

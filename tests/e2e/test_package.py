@@ -1,0 +1,40 @@
+"""The .deb: built with cpack, installed with dpkg, used, removed."""
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+BUILD = Path(os.environ.get("PRACTICE_BIN", "build/src/practice")).resolve().parents[1]
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or shutil.which("dpkg") is None, reason="needs root and dpkg")
+def test_deb_installs_and_works(tmp_path):
+    if subprocess.run(["dpkg", "-s", "practice"], capture_output=True).returncode == 0:
+        pytest.skip("a practice package is installed on this machine already")
+    out = subprocess.run(["cpack", "-G", "DEB", "-B", str(tmp_path)], cwd=BUILD, capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout + out.stderr
+    [deb] = list(tmp_path.glob("practice_*.deb"))
+    info = subprocess.run(["dpkg-deb", "-f", str(deb), "Depends"], capture_output=True, text=True, check=True).stdout
+    for dep in ("libcurl4", "libsqlite3", "tzdata"):
+        assert dep in info, info
+    files = subprocess.run(["dpkg-deb", "-c", str(deb)], capture_output=True, text=True, check=True).stdout
+    for path in ("./usr/bin/practice", "man1/practice.1", "man5/practice.toml.5",
+                 "bash-completion/completions/practice", "zsh/vendor-completions/_practice",
+                 "fish/vendor_completions.d/practice.fish", "share/practice/templates/requests/"):
+        assert path in files, path
+    try:
+        inst = subprocess.run(["dpkg", "-i", str(deb)], capture_output=True, text=True)
+        assert inst.returncode == 0, inst.stdout + inst.stderr
+        assert subprocess.run(["/usr/bin/practice", "--version"], capture_output=True, text=True,
+                              check=True).stdout.startswith("practice ")
+        if shutil.which("man"):
+            assert subprocess.run(["man", "-w", "practice"], capture_output=True, text=True).returncode == 0
+        comp = subprocess.run(["bash", "-c", "source /usr/share/bash-completion/completions/practice; "
+                               "COMP_WORDS=(practice acc); COMP_CWORD=1; _practice; echo ${COMPREPLY[@]}"],
+                              capture_output=True, text=True, env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
+        assert comp.stdout.strip() == "account"
+    finally:
+        subprocess.run(["dpkg", "-r", "practice"], capture_output=True)
+    assert not Path("/usr/bin/practice").exists()
