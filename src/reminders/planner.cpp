@@ -64,7 +64,8 @@ Calendar make_calendar(const std::optional<std::string>& timezone, const std::ve
   int n = 0;
   while (std::getline(lines, line)) {
     ++n;
-    const auto t = util::trim(line.substr(0, line.find('#')));
+    const std::string content = line.substr(0, line.find('#'));
+    const auto t = util::trim(content);
     if (t.empty()) {
       continue;
     }
