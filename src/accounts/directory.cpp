@@ -43,15 +43,7 @@ void require_staff_manager(const Session& s, Role target_role) {
   }
 }
 
-void require_account_access(Session& s, const Account& a) {
-  require_staff_actor(s);
-  if (s.staff &&
-      !may_work_on_account(*s.staff, AccountStore(s.db).is_assigned(a.id, s.staff->id))) {
-    throw PermissionDenied(fmt::format("{} is not assigned to account \"{}\"", s.staff->email, a.name),
-                           fmt::format("ask an admin to run 'practice account assign {} {}'", a.id,
-                                       s.staff->email));
-  }
-}
+void require_account_access(Session& s, const Account& a) { accounts::require_account_access(s, a.id); }
 
 void require_not_archived(const Account& a) {
   if (a.archived_at) {

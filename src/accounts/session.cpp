@@ -1,5 +1,7 @@
 #include "practice/accounts/session.hpp"
 
+#include "practice/accounts/account_store.hpp"
+#include "practice/accounts/permissions.hpp"
 #include "practice/accounts/staff_store.hpp"
 #include "practice/error.hpp"
 
@@ -34,6 +36,21 @@ void require_staff_actor(const Session& s) {
   if (!s.open_access && !s.staff) {
     throw PermissionDenied("no acting staff member is set",
                            "pass --as STAFF, set PRACTICE_USER, or set user = \"...\" in config.toml");
+  }
+}
+
+void require_account_access(const Session& s, int64_t account_id) {
+  require_staff_actor(s);
+  if (!s.staff) {
+    return;
+  }
+  AccountStore accounts(s.db);
+  if (!may_work_on_account(*s.staff, accounts.is_assigned(account_id, s.staff->id))) {
+    const auto a = accounts.get(account_id);
+    const std::string name = a ? a->name : std::to_string(account_id);
+    throw PermissionDenied(fmt::format("{} is not assigned to account \"{}\"", s.staff->email, name),
+                           fmt::format("ask an admin to run 'practice account assign {} {}'", account_id,
+                                       s.staff->email));
   }
 }
 

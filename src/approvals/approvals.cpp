@@ -25,16 +25,7 @@ namespace {
 
 using nlohmann::json;
 
-void require_access(accounts::Session& s, int64_t account_id) {
-  accounts::require_staff_actor(s);
-  if (s.staff) {
-    accounts::AccountStore accounts(s.db);
-    if (!accounts::may_work_on_account(*s.staff, accounts.is_assigned(account_id, s.staff->id))) {
-      throw PermissionDenied(fmt::format("{} is not assigned to account \"{}\"", s.staff->email,
-                                         accounts.get(account_id)->name));
-    }
-  }
-}
+void require_access(accounts::Session& s, int64_t account_id) { accounts::require_account_access(s, account_id); }
 
 void record(accounts::Session& s, std::optional<int64_t> account, const std::string& item, std::string_view action,
             const json& details, const std::optional<audit::Actor>& actor = std::nullopt) {
@@ -42,17 +33,6 @@ void record(accounts::Session& s, std::optional<int64_t> account, const std::str
 }
 
 std::string item_of(int64_t id) { return fmt::format("approval:{}", id); }
-
-std::optional<std::string> link_url(const requests::Env& env, const std::string& token) {
-  if (!env.config.portal_base_url || env.config.portal_base_url->empty()) {
-    return std::nullopt;
-  }
-  std::string base = *env.config.portal_base_url;
-  while (!base.empty() && base.back() == '/') {
-    base.pop_back();
-  }
-  return base + "/a/" + token;
-}
 
 // Queues `template_name` to each contact with notify on; returns the outbox ids.
 std::vector<int64_t> mail_contacts(accounts::Session& s, const requests::Env& env, const Approval& a,
@@ -74,7 +54,7 @@ std::vector<int64_t> mail_contacts(accounts::Session& s, const requests::Env& en
     // A resend is intentional every time: no dedupe key (unique per message).
     out.dedupe_key = key_part.empty() ? std::string()
                                       : fmt::format("approval:{}:{}:{}", a.id, key_part, util::to_lower(c.email));
-    const auto url = link_url(env, requests::approval_link_token(key, a.id, c.email));
+    const auto url = requests::portal_url(env, "a", requests::approval_link_token(key, a.id, c.email));
     out.data = {{"recipient_name", c.name},
                 {"title", fmt::format("approval of \"{}\"", a.document.name)},
                 {"document", a.document.name},

@@ -5,6 +5,9 @@
 
 #include <fmt/format.h>
 
+#include <fstream>
+#include <sstream>
+
 namespace practice::cli {
 
 void build_cli(CLI::App& app, Context& ctx) {
@@ -49,6 +52,16 @@ void on_run(CLI::App* cmd, Context& ctx, std::function<void()> fn) {
 
 void throw_bad_choice(std::string_view what, const std::string& value, std::string_view choices) {
   throw InvalidInput(fmt::format("{} \"{}\" is not one of: {}", what, value, choices));
+}
+
+std::string read_text_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    throw NotFound(fmt::format("cannot read {}", path));
+  }
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
 }
 
 bool parse_on_off(std::string_view what, const std::string& value) {

@@ -29,6 +29,9 @@ T parse_choice(std::string_view what, const std::string& value, Parse parse,
   throw_bad_choice(what, value, choices);
 }
 
+// The whole file at `path`; throws NotFound naming it.
+std::string read_text_file(const std::string& path);
+
 // Parses on/off (yes/no, true/false) or throws InvalidInput.
 bool parse_on_off(std::string_view what, const std::string& value);
 

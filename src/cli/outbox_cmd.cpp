@@ -213,16 +213,6 @@ void run_retry(const OutboxOptions& o, Context& ctx) {
   }
 }
 
-std::string read_text_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    throw NotFound(fmt::format("cannot read {}", path));
-  }
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 void run_test(const OutboxOptions& o, Context& ctx) {
   if (o.to.empty()) {
     throw UsageError("give at least one --to ADDRESS");

@@ -99,16 +99,6 @@ jobs::StageChanges changes(const PipelineOptions& o) {
   return c;
 }
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    throw NotFound(fmt::format("cannot read {}", path));
-  }
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 } // namespace
 
 void register_pipeline_commands(CLI::App& app, Context& ctx) {
@@ -170,7 +160,7 @@ void register_pipeline_commands(CLI::App& app, Context& ctx) {
     auto* c = pl->add_subcommand("import", "Create a pipeline from a TOML file");
     c->add_option("file", o->file, "The pipeline file")->required()->type_name("FILE.toml");
     on_run(c, ctx, [o, &ctx] {
-      const std::string text = read_file(o->file);
+      const std::string text = read_text_file(o->file);
       const auto p = ctx.write([&](accounts::Session& s) { return jobs::import_pipeline(s, text, o->file); });
       print_pipeline(ctx, p, fmt::format("Imported pipeline {}: {} ({} stages)", p.id, p.name, p.stages.size()));
     });

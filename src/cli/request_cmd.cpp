@@ -56,16 +56,6 @@ struct RequestOptions {
   std::optional<int64_t> job;
 };
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    throw NotFound(fmt::format("cannot read {}", path));
-  }
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 json request_json(const requests::Request& r) {
   json j = json::object();
   j["id"] = r.id;
@@ -201,7 +191,7 @@ void run_create(const RequestOptions& o, Context& ctx) {
   in.message = o.message;
   in.template_name = o.template_name;
   if (o.file) {
-    in.definition = requests::parse_definition(read_file(*o.file), *o.file);
+    in.definition = requests::parse_definition(read_text_file(*o.file), *o.file);
   }
   in.to = o.to;
   in.no_login = o.no_login;

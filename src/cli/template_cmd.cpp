@@ -21,16 +21,6 @@ struct TemplateOptions {
   std::string name;
 };
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    throw NotFound(fmt::format("cannot read {}", path));
-  }
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 nlohmann::ordered_json template_json(int64_t id, const requests::Definition& d) {
   nlohmann::ordered_json j = nlohmann::ordered_json::object();
   j["id"] = id;
@@ -51,7 +41,7 @@ requests::Definition find(storage::Database& db, const std::string& name) {
 }
 
 void run_add(const TemplateOptions& o, Context& ctx) {
-  const auto def = requests::parse_definition(read_file(o.file), o.file);
+  const auto def = requests::parse_definition(read_text_file(o.file), o.file);
   const auto id = ctx.write([&](accounts::Session& s) {
     accounts::require_staff_actor(s);
     requests::RequestStore store(s.db);

@@ -25,17 +25,7 @@ namespace {
 
 using nlohmann::json;
 
-void require_access(accounts::Session& s, int64_t account_id) {
-  accounts::require_staff_actor(s);
-  if (s.staff) {
-    accounts::AccountStore accounts(s.db);
-    if (!accounts::may_work_on_account(*s.staff, accounts.is_assigned(account_id, s.staff->id))) {
-      throw PermissionDenied(fmt::format("{} is not assigned to account \"{}\"", s.staff->email,
-                                         accounts.get(account_id)->name),
-                             "ask an admin to assign you, or to be given \"view all accounts\"");
-    }
-  }
-}
+void require_access(accounts::Session& s, int64_t account_id) { accounts::require_account_access(s, account_id); }
 
 void audit_pipeline(accounts::Session& s, const Pipeline& p, std::string_view action, const json& details) {
   audit::AuditLog(s.db).record(s.now, s.actor, std::nullopt, fmt::format("pipeline:{}", p.id), action, details);

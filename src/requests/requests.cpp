@@ -35,17 +35,7 @@ void record(accounts::Session& s, const Request& r, std::string_view action, con
                                details);
 }
 
-void require_access(accounts::Session& s, int64_t account_id) {
-  accounts::require_staff_actor(s);
-  if (s.staff) {
-    accounts::AccountStore accounts(s.db);
-    if (!accounts::may_work_on_account(*s.staff, accounts.is_assigned(account_id, s.staff->id))) {
-      const auto a = accounts.get(account_id);
-      throw PermissionDenied(fmt::format("{} is not assigned to account \"{}\"", s.staff->email,
-                                         a ? a->name : std::to_string(account_id)));
-    }
-  }
-}
+void require_access(accounts::Session& s, int64_t account_id) { accounts::require_account_access(s, account_id); }
 
 Request load(storage::Database& db, int64_t id) {
   auto r = RequestStore(db).get(id);
@@ -120,16 +110,7 @@ std::vector<Recipient> resolve_recipients(storage::Database& db, int64_t account
   return out;
 }
 
-std::optional<std::string> link_url(const Env& env, const std::string& token) {
-  if (!env.config.portal_base_url || env.config.portal_base_url->empty()) {
-    return std::nullopt;
-  }
-  std::string base = *env.config.portal_base_url;
-  while (!base.empty() && base.back() == '/') {
-    base.pop_back();
-  }
-  return base + "/r/" + token;
-}
+std::optional<std::string> link_url(const Env& env, const std::string& token) { return portal_url(env, "r", token); }
 
 // Queues the request's email to each recipient; returns the outbox ids.
 std::vector<int64_t> queue_request_mail(accounts::Session& s, const Env& env, const Request& r,
@@ -218,6 +199,17 @@ std::pair<audit::Actor, std::string> client_actor(accounts::Session& s, const Re
 } // namespace
 
 Request get_request(storage::Database& db, int64_t id) { return load(db, id); }
+
+std::optional<std::string> portal_url(const Env& env, std::string_view kind, const std::string& token) {
+  if (!env.config.portal_base_url || env.config.portal_base_url->empty()) {
+    return std::nullopt;
+  }
+  std::string base = *env.config.portal_base_url;
+  while (!base.empty() && base.back() == '/') {
+    base.pop_back();
+  }
+  return fmt::format("{}/{}/{}", base, kind, token);
+}
 
 std::vector<int64_t> notify_recipients(accounts::Session& s, const Env& env, const Request& r,
                                        const std::string& template_name, const std::string& dedupe_part,

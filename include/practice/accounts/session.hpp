@@ -30,4 +30,8 @@ Session make_session(storage::Database& db, util::TimePoint now,
 // Throws PermissionDenied unless a staff member acts (or no staff exist yet).
 void require_staff_actor(const Session& s);
 
+// Throws PermissionDenied unless the actor may work on the account: owner,
+// admin, "view all accounts", or assigned to it (see permissions.hpp).
+void require_account_access(const Session& s, int64_t account_id);
+
 } // namespace practice::accounts

@@ -77,6 +77,9 @@ Request complete(accounts::Session& s, int64_t id);
 Request cancel(accounts::Session& s, int64_t id, const std::optional<std::string>& reason);
 Request relink(accounts::Session& s, int64_t id, const std::optional<std::string>& to);
 
+// "<[portal] base_url>/<kind>/<token>", or nullopt when no base_url is set.
+std::optional<std::string> portal_url(const Env& env, std::string_view kind, const std::string& token);
+
 struct Link {
   std::string email;
   std::string token;
