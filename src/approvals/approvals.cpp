@@ -70,19 +70,7 @@ std::vector<int64_t> mail_contacts(accounts::Session& s, const requests::Env& en
 
 std::vector<int64_t> notify_firm(accounts::Session& s, const requests::Env& env, const Approval& a,
                                  const std::string& who) {
-  std::vector<mail::Mailbox> notify;
-  std::set<std::string> seen;
-  for (const auto& x : env.config.firm_notify) {
-    if (seen.insert(util::to_lower(x)).second) {
-      notify.push_back({"", x});
-    }
-  }
-  const auto account = accounts::AccountStore(s.db).get(a.document.account_id);
-  for (const auto& st : account->assigned) {
-    if (seen.insert(util::to_lower(st.email)).second) {
-      notify.push_back({st.name, st.email});
-    }
-  }
+  const auto notify = mail::firm_recipients(s.db, env.config, a.document.account_id);
   std::vector<int64_t> ids;
   if (notify.empty()) {
     return ids;

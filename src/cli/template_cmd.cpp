@@ -101,7 +101,6 @@ void run_export(const TemplateOptions& o, Context& ctx) {
 void run_remove(const TemplateOptions& o, Context& ctx) {
   ctx.write([&](accounts::Session& s) {
     accounts::require_staff_actor(s);
-    find(s.db, o.name);
     const auto d = find(s.db, o.name);
     requests::RequestStore(s.db).delete_template(d.name);
     audit::AuditLog(s.db).record(s.now, s.actor, std::nullopt, "template:0", "removed", {{"name", d.name}});

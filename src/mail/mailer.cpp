@@ -1,5 +1,6 @@
 #include "practice/mail/mailer.hpp"
 
+#include "practice/accounts/account_store.hpp"
 #include "practice/accounts/firm_store.hpp"
 #include "practice/error.hpp"
 #include "practice/mail/file_transport.hpp"
@@ -7,10 +8,12 @@
 #include "practice/mail/smtp_transport.hpp"
 #include "practice/mail/templates.hpp"
 #include "practice/util/process.hpp"
+#include "practice/util/strings.hpp"
 
 #include <fmt/format.h>
 
 #include <cstdlib>
+#include <set>
 
 namespace practice::mail {
 
@@ -33,6 +36,24 @@ MailSettings mail_settings(storage::Database& db, const config::Config& config) 
   }
   s.portal_base_url = config.portal_base_url;
   return s;
+}
+
+std::vector<Mailbox> firm_recipients(storage::Database& db, const config::Config& config, int64_t account_id) {
+  std::vector<Mailbox> out;
+  std::set<std::string> seen;
+  for (const auto& a : config.firm_notify) {
+    if (seen.insert(util::to_lower(a)).second) {
+      out.push_back({"", a});
+    }
+  }
+  if (const auto account = accounts::AccountStore(db).get(account_id)) {
+    for (const auto& st : account->assigned) {
+      if (seen.insert(util::to_lower(st.email)).second) {
+        out.push_back({st.name, st.email});
+      }
+    }
+  }
+  return out;
 }
 
 std::optional<int64_t> queue_mail(storage::Database& db, const MailSettings& settings,

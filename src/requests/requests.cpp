@@ -505,19 +505,7 @@ Outcome submit(accounts::Session& s, const Env& env, int64_t id, const std::opti
   }
   record(s, r, "submitted", details, actor);
   // Tell the firm: its notify addresses and the staff assigned to the account.
-  std::vector<mail::Mailbox> notify;
-  std::set<std::string> seen;
-  for (const auto& a : env.config.firm_notify) {
-    if (seen.insert(util::to_lower(a)).second) {
-      notify.push_back({"", a});
-    }
-  }
-  const auto account = accounts::AccountStore(s.db).get(r.account_id);
-  for (const auto& st : account->assigned) {
-    if (seen.insert(util::to_lower(st.email)).second) {
-      notify.push_back({st.name, st.email});
-    }
-  }
+  const auto notify = mail::firm_recipients(s.db, env.config, r.account_id);
   Outcome out;
   if (!notify.empty()) {
     const auto settings = mail::mail_settings(s.db, env.config);

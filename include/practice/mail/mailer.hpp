@@ -28,6 +28,10 @@ struct MailSettings {
 // the config's [firm]. Throws ConfigError when there is no address to send from.
 MailSettings mail_settings(storage::Database& db, const config::Config& config);
 
+// Who hears of a client's submission or decision: the firm's [firm] notify
+// addresses and the staff assigned to the account, each address once.
+std::vector<Mailbox> firm_recipients(storage::Database& db, const config::Config& config, int64_t account_id);
+
 struct Outgoing {
   std::string template_name;
   nlohmann::json data; // the template's values; firm_name is added
