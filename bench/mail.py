@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 BIN = sys.argv[1] if len(sys.argv) > 1 else str(ROOT / "build" / "src" / "practice")
 COUNT = int(sys.argv[2]) if len(sys.argv) > 2 else 10_000
 SINK = "/usr/sbin/smtp-sink"
+EXTRA = os.environ.get("BENCH_SMTP_EXTRA", "").replace("\\n", "\n")  # more [smtp] lines, to compare settings
 
 
 def need_sink():
@@ -76,7 +77,7 @@ def main():
         sink = start_sink(port)
         try:
             config.write_text(f'[mail]\ntransport = "smtp"\n[smtp]\nurl = "smtp://127.0.0.1:{port}"\n'
-                              'security = "none"\n')
+                              'security = "none"\n' + EXTRA)
             t0 = time.perf_counter()
             out = subprocess.run(["taskset", "-c", "0", "/usr/bin/time", "-f", "%M", BIN, "--json",
                                   "outbox", "flush"], env=env, capture_output=True, text=True)

@@ -149,8 +149,9 @@ std::optional<mail::DeliveryReport> Context::deliver(const std::optional<std::ve
   options.only = ids;
   options.limit = limit;
   options.run_lock = mail::HoldsRunLock::yes;
+  options.connections = config().smtp.connections;
   options.lease = std::chrono::seconds(
-      options.batch * (config().smtp.timeout_seconds * 2 + config().smtp.connect_timeout_seconds));
+      (options.batch + options.connections) * (config().smtp.timeout_seconds * 2 + config().smtp.connect_timeout_seconds));
   return mail::deliver(db, clock(), *transport, settings.from.email, options, reminders::still_applies());
 }
 

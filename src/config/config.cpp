@@ -39,6 +39,7 @@ constexpr Key k_keys[] = {
     {"smtp.ca_file", Type::string},
     {"smtp.timeout_seconds", Type::integer},
     {"smtp.connect_timeout_seconds", Type::integer},
+    {"smtp.connections", Type::integer},
     {"reminders.every_days", Type::integer},
     {"reminders.count", Type::integer},
     {"reminders.timezone", Type::string},
@@ -214,6 +215,7 @@ Config parse_config(std::string_view text, const std::string& path) {
   r.string("smtp.ca_file", c.smtp.ca_file);
   r.integer("smtp.timeout_seconds", c.smtp.timeout_seconds, 1, 3600);
   r.integer("smtp.connect_timeout_seconds", c.smtp.connect_timeout_seconds, 1, 600);
+  r.integer("smtp.connections", c.smtp.connections, 1, 16);
   r.integer("reminders.every_days", c.reminders.every_days, 1, 365);
   r.integer("reminders.count", c.reminders.count, 0, 100);
   r.string("reminders.timezone", c.reminders.timezone);

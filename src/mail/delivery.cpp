@@ -6,9 +6,14 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <set>
+#include <condition_variable>
 #include <csignal>
 #include <cstdlib>
+#include <deque>
+#include <exception>
+#include <mutex>
+#include <set>
+#include <thread>
 #include <unistd.h>
 
 namespace practice::mail {
@@ -45,6 +50,171 @@ std::vector<std::string> dead_owners(OutboxStore& store, const std::string& host
   }
   return dead;
 }
+
+// Sender threads, each with a transport (a connection) of its own. The
+// calling thread hands them rows and takes back results; only it touches the
+// database. One token, taken at the hand-over gate and given back once the
+// result is recorded, keeps a single message at a time between its final dot
+// and its commit.
+class Senders {
+public:
+  struct Done {
+    OutboxRow row;
+    SendResult result;
+    bool gated = false;   // took the token: give it back once recorded
+    bool retired = false; // its sender turned away for good (see deliver)
+    std::exception_ptr error;
+  };
+
+  Senders(Transport& first, std::string from, int wanted) : m_from(std::move(from)) {
+    m_transports.push_back(&first);
+    for (int i = 1; i < wanted; ++i) {
+      auto t = first.another();
+      if (!t) {
+        break;
+      }
+      m_transports.push_back(t.get());
+      m_owned.push_back(std::move(t));
+    }
+  }
+
+  Senders(const Senders&) = delete;
+  Senders& operator=(const Senders&) = delete;
+
+  ~Senders() {
+    {
+      const std::lock_guard lock(m_mutex);
+      m_closing = true; // gates now refuse: nothing more is handed over
+    }
+    m_work.notify_all();
+    m_token.notify_all();
+    for (auto& t : m_threads) {
+      t.join();
+    }
+    m_transports.front()->set_handover_gate(nullptr); // the caller's
+  }
+
+  int capacity() const { return static_cast<int>(m_transports.size()); }
+
+  // How many rows may be in flight: one until open(), then one per sender
+  // still in service.
+  int slots() const {
+    const std::lock_guard lock(m_mutex);
+    return m_slots;
+  }
+
+  void open() {
+    const std::lock_guard lock(m_mutex);
+    m_slots = capacity() - m_retired;
+  }
+
+  void submit(OutboxRow row) {
+    if (capacity() == 1) {
+      // One connection: send right here. Each result is recorded before the
+      // next send starts, so no gate is needed, and no thread hand-offs.
+      Done d;
+      d.result = m_transports.front()->send(m_from, row.rcpt, row.message, row.message_id);
+      d.row = std::move(row);
+      const std::lock_guard lock(m_mutex);
+      m_done.push_back(std::move(d));
+      return;
+    }
+    const std::lock_guard lock(m_mutex);
+    m_jobs.push_back(std::move(row));
+    if (static_cast<int>(m_threads.size()) - m_retired < m_slots &&
+        static_cast<int>(m_threads.size()) < capacity()) {
+      Transport& t = *m_transports[m_threads.size()];
+      m_threads.emplace_back([this, &t] { run(t); });
+    }
+    m_work.notify_one();
+  }
+
+  Done next() {
+    std::unique_lock lock(m_mutex);
+    m_done_cv.wait(lock, [&] { return !m_done.empty(); });
+    Done d = std::move(m_done.front());
+    m_done.pop_front();
+    return d;
+  }
+
+  void give_back_token() {
+    {
+      const std::lock_guard lock(m_mutex);
+      m_token_taken = false;
+    }
+    m_token.notify_one();
+  }
+
+private:
+  void run(Transport& t) {
+    bool gated = false;
+    t.set_handover_gate([this, &gated] {
+      std::unique_lock lock(m_mutex);
+      m_token.wait(lock, [&] { return !m_token_taken || m_closing; });
+      if (m_closing) {
+        return false;
+      }
+      m_token_taken = true;
+      gated = true;
+      return true;
+    });
+    struct Ungate {
+      Transport& t;
+      ~Ungate() { t.set_handover_gate(nullptr); }
+    } ungate{t};
+    for (;;) {
+      Done d;
+      {
+        std::unique_lock lock(m_mutex);
+        m_work.wait(lock, [&] { return !m_jobs.empty() || m_closing; });
+        if (m_closing) {
+          return;
+        }
+        d.row = std::move(m_jobs.front());
+        m_jobs.pop_front();
+      }
+      gated = false;
+      try {
+        d.result = t.send(m_from, d.row.rcpt, d.row.message, d.row.message_id);
+      } catch (...) {
+        d.error = std::current_exception();
+      }
+      d.gated = gated;
+      const bool turned_away =
+          !d.error && (d.result.outcome == Outcome::connection || d.result.outcome == Outcome::stop_temp);
+      bool retired = false;
+      {
+        const std::lock_guard lock(m_mutex);
+        // While other senders are in service, one the server will not talk
+        // to leaves: the server's limit on connections is lower than ours.
+        retired = turned_away && m_slots > 1;
+        if (retired) {
+          --m_slots;
+          ++m_retired;
+        }
+        d.retired = retired;
+        m_done.push_back(std::move(d));
+      }
+      m_done_cv.notify_one();
+      if (retired) {
+        return;
+      }
+    }
+  }
+
+  std::string m_from;
+  std::vector<Transport*> m_transports;
+  std::vector<std::unique_ptr<Transport>> m_owned;
+  std::vector<std::thread> m_threads;
+  mutable std::mutex m_mutex;
+  std::condition_variable m_work, m_done_cv, m_token;
+  std::deque<OutboxRow> m_jobs;
+  std::deque<Done> m_done;
+  int m_slots = 1;
+  int m_retired = 0;
+  bool m_token_taken = false;
+  bool m_closing = false;
+};
 
 } // namespace
 
@@ -109,98 +279,139 @@ DeliveryReport deliver(storage::Database& db, const util::Clock& clock, Transpor
   const std::string host = host_name();
   const std::string owner = make_owner(host);
   int connection_failures = 0;
-  std::set<int64_t> tried; // a row goes to the server at most once per run
-  while (!report.stopped) {
+  std::set<int64_t> tried; // a row goes to the server at most once per run (but see retired)
+  std::set<int64_t> retried; // given back after an extra connection was turned away
+  std::deque<OutboxRow> pending; // claimed, not yet handed to a sender
+  bool exhausted = false;
+  bool opened = false;
+  int in_flight = 0;
+  Senders senders(transport, from, std::max(1, options.connections));
+
+  // Claims up to one batch into `pending`; marks `exhausted` when nothing is left.
+  const auto claim_more = [&] {
     int want = options.batch;
     if (options.limit > 0) {
       want = std::min(want, options.limit - report.claimed);
       if (want <= 0) {
-        break;
+        exhausted = true;
+        return;
       }
     }
-    std::vector<OutboxRow> rows;
-    {
-      storage::Transaction tx(db, storage::TxMode::write);
-      const auto now = clock.now();
-      const auto dead = options.run_lock == HoldsRunLock::yes ? dead_owners(store, host)
-                                                              : std::vector<std::string>{};
-      rows = store.claim(owner, now, now + options.lease, want, dead, options.only);
-      // Re-check in the same transaction that the messages still apply.
-      std::erase_if(rows, [&](const OutboxRow& row) {
-        if (!still_applies) {
-          return false;
-        }
+    storage::Transaction tx(db, storage::TxMode::write);
+    const auto now = clock.now();
+    const auto dead = options.run_lock == HoldsRunLock::yes ? dead_owners(store, host)
+                                                            : std::vector<std::string>{};
+    auto rows = store.claim(owner, now, now + options.lease, want, dead, options.only);
+    const int cancelled_before = report.cancelled;
+    for (auto& row : rows) {
+      if (retried.erase(row.id) != 0) {
+        --report.deferred; // counted when its connection was turned away
+      }
+      if (tried.count(row.id) != 0) {
+        store.release(row.id, owner);
+        continue;
+      }
+      // Re-checked in the same transaction that the message still applies.
+      if (still_applies) {
         if (const auto why = still_applies(db, row)) {
           store.cancel(row.id, owner, *why);
           ++report.cancelled;
-          return true;
+          continue;
         }
-        return false;
-      });
-      std::erase_if(rows, [&](const OutboxRow& row) {
-        if (tried.count(row.id) != 0) {
-          store.release(row.id, owner);
-          return true;
-        }
-        return false;
-      });
+      }
+      tried.insert(row.id);
+      ++report.claimed;
+      pending.push_back(std::move(row));
+    }
+    tx.commit();
+    exhausted = pending.empty() && report.cancelled == cancelled_before;
+  };
+
+  for (;;) {
+    if (!report.stopped && !exhausted && static_cast<int>(pending.size()) < senders.capacity()) {
+      claim_more();
+    }
+    while (!report.stopped && !pending.empty() && in_flight < senders.slots()) {
+      senders.submit(std::move(pending.front()));
+      pending.pop_front();
+      ++in_flight;
+    }
+    if (in_flight == 0) {
+      if (report.stopped || (exhausted && pending.empty())) {
+        break;
+      }
+      continue;
+    }
+    Senders::Done d = senders.next();
+    --in_flight;
+    if (d.error) {
+      std::rethrow_exception(d.error);
+    }
+    const SendResult& sent = d.result;
+    const OutboxRow& row = d.row;
+    const auto now = clock.now();
+    const bool retry = sent.outcome == Outcome::temporary || sent.outcome == Outcome::unknown;
+    AttemptResult r = plan_after(sent.outcome, row.attempts, row.first_attempt_at.value_or(now),
+                                 now, retry ? util::random_unit() : 0.5);
+    r.code = sent.code;
+    r.reply = sent.reply;
+    {
+      storage::Transaction tx(db, storage::TxMode::write);
+      store.record(row.id, owner, r, now);
       tx.commit();
     }
-    if (rows.empty()) {
+    if (d.gated) {
+      senders.give_back_token();
+    }
+    if (d.retired) {
+      // An extra connection turned away: the message is due again at once
+      // and goes out over a connection that works, in this run.
+      tried.erase(row.id);
+      retried.insert(row.id);
+      --report.claimed;
+      ++report.deferred; // unless this run claims it again
+      exhausted = false;
+      continue;
+    }
+    switch (r.state) {
+    case OutboxState::sent:
+      ++report.sent;
+      break;
+    case OutboxState::failed:
+      ++report.failed;
+      break;
+    default:
+      ++report.deferred;
       break;
     }
-    for (const auto& row : rows) {
-      tried.insert(row.id);
-    }
-    report.claimed += static_cast<int>(rows.size());
-    for (size_t i = 0; i < rows.size(); ++i) {
-      const OutboxRow& row = rows[i];
-      if (report.stopped) {
-        storage::Transaction tx(db, storage::TxMode::write);
-        store.release(row.id, owner);
-        tx.commit();
-        ++report.deferred;
-        continue;
-      }
-      const SendResult sent = transport.send(from, row.rcpt, row.message, row.message_id);
-      const auto now = clock.now();
-      const bool retry = sent.outcome == Outcome::temporary || sent.outcome == Outcome::unknown;
-      AttemptResult r = plan_after(sent.outcome, row.attempts, row.first_attempt_at.value_or(now),
-                                   now, retry ? util::random_unit() : 0.5);
-      r.code = sent.code;
-      r.reply = sent.reply;
-      {
-        storage::Transaction tx(db, storage::TxMode::write);
-        store.record(row.id, owner, r, now);
-        tx.commit();
-      }
-      switch (r.state) {
-      case OutboxState::sent:
-        ++report.sent;
-        break;
-      case OutboxState::failed:
-        ++report.failed;
-        break;
-      default:
-        ++report.deferred;
-        break;
-      }
-      report.uncertain += r.uncertain ? 1 : 0;
-      if (sent.outcome == Outcome::connection) {
-        if (++connection_failures >= k_max_connection_failures) {
-          report.stopped = true;
-          report.stop_outcome = Outcome::connection;
-          report.stop_reason = sent.reply;
-        }
-      } else {
-        connection_failures = 0;
-      }
-      if (sent.outcome == Outcome::stop_temp || sent.outcome == Outcome::stop_config) {
+    report.uncertain += r.uncertain ? 1 : 0;
+    if (sent.outcome == Outcome::connection) {
+      if (++connection_failures >= k_max_connection_failures && !report.stopped) {
         report.stopped = true;
-        report.stop_outcome = sent.outcome;
+        report.stop_outcome = Outcome::connection;
         report.stop_reason = sent.reply;
       }
+    } else {
+      connection_failures = 0;
     }
+    if ((sent.outcome == Outcome::stop_temp || sent.outcome == Outcome::stop_config) && !report.stopped) {
+      report.stopped = true;
+      report.stop_outcome = sent.outcome;
+      report.stop_reason = sent.reply;
+    }
+    if (!opened && !report.stopped && sent.outcome != Outcome::connection) {
+      // The server talked to us: open the other connections.
+      opened = true;
+      senders.open();
+    }
+  }
+  if (!pending.empty()) {
+    storage::Transaction tx(db, storage::TxMode::write);
+    for (const auto& row : pending) {
+      store.release(row.id, owner);
+    }
+    tx.commit();
+    report.deferred += static_cast<int>(pending.size());
   }
   return report;
 }

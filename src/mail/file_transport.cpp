@@ -50,6 +50,10 @@ SendResult FileTransport::send(std::string_view /*from*/, std::string_view /*rcp
   }
   ok = ok && ::fsync(fd) == 0;
   ::close(fd);
+  if (ok && !pass_handover_gate()) {
+    ::unlink(tmp_path.c_str());
+    return {Outcome::temporary, std::nullopt, "abandoned before delivery"};
+  }
   if (!ok || ::rename(tmp_path.c_str(), final_path.c_str()) != 0) {
     ::unlink(tmp_path.c_str());
     return {Outcome::stop_config, std::nullopt,

@@ -98,11 +98,19 @@ std::vector<OutboxRow> OutboxStore::claim(const std::string& owner, util::TimePo
 UPDATE outbox
 SET state = 'sending', lease_owner = ?1, lease_until = ?2, attempts = attempts + 1
 WHERE id IN (
-  SELECT id FROM outbox
-  WHERE ((state = 'queued' AND next_attempt_at <= ?3)
-         OR (state = 'sending' AND (lease_until < ?3
-                                    OR lease_owner IN (SELECT value FROM json_each(?4)))))
-    AND (?5 IS NULL OR id IN (SELECT value FROM json_each(?5)))
+  -- Two searches, each along the outbox_due index: a single one with OR
+  -- would read and sort every due row for each batch.
+  SELECT id FROM (
+    SELECT id, next_attempt_at FROM outbox
+    WHERE state = 'sending' AND (lease_until < ?3 OR lease_owner IN (SELECT value FROM json_each(?4)))
+      AND (?5 IS NULL OR id IN (SELECT value FROM json_each(?5)))
+    UNION ALL
+    SELECT id, next_attempt_at FROM (
+      SELECT id, next_attempt_at FROM outbox
+      WHERE state = 'queued' AND next_attempt_at <= ?3
+        AND (?5 IS NULL OR id IN (SELECT value FROM json_each(?5)))
+      ORDER BY next_attempt_at, id
+      LIMIT ?6))
   ORDER BY next_attempt_at, id
   LIMIT ?6)
 RETURNING id)sql"));

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include <cstring>
+#include <functional>
 #include <dlfcn.h>
 
 namespace practice::mail {
@@ -62,11 +63,15 @@ const CurlApi& curl_api() {
 struct ReadCursor {
   std::string_view data;
   size_t pos = 0;
+  std::function<bool()> gate; // passed before the last bytes go out
 };
 
 size_t read_body(char* buffer, size_t size, size_t nitems, void* userdata) {
   auto* cur = static_cast<ReadCursor*>(userdata);
   const size_t n = std::min(size * nitems, cur->data.size() - cur->pos);
+  if (n > 0 && cur->pos + n == cur->data.size() && cur->gate && !cur->gate()) {
+    return CURL_READFUNC_ABORT; // nothing handed over: not delivered
+  }
   std::memcpy(buffer, cur->data.data() + cur->pos, n);
   cur->pos += n;
   return n;
@@ -218,13 +223,17 @@ SmtpTransport::~SmtpTransport() = default;
 
 std::string SmtpTransport::describe() const { return m_impl->settings.url; }
 
+std::unique_ptr<Transport> SmtpTransport::another() const {
+  return std::make_unique<SmtpTransport>(m_impl->settings);
+}
+
 SendResult SmtpTransport::send(std::string_view from, std::string_view rcpt,
                                std::string_view message, std::string_view /*message_id*/) {
   const CurlApi& c = curl_api();
   CURL* h = m_impl->get(from);
   const std::string to(rcpt);
   curl_slist* rcpts = c.slist_append(nullptr, to.c_str());
-  ReadCursor cursor{message, 0};
+  ReadCursor cursor{message, 0, [this] { return pass_handover_gate(); }};
   std::string last_reply;
   c.easy_setopt(h, CURLOPT_MAIL_RCPT, rcpts);
   c.easy_setopt(h, CURLOPT_READDATA, &cursor);

@@ -9,6 +9,8 @@ Faults are chosen per message:
   rcpt451- rcpt550- data451- data554- dropkeep- (accept, then cut the
   connection before the reply) dropdata- (cut before accepting) slowN-
   (wait N seconds before the final reply, then accept);
+- --max-sessions N: a connection beyond N open at once is greeted with
+  "421 too many connections" and closed, as relays with a limit do;
 - or at random with --p451 / --p554 (seeded by --seed): 554 is decided by
   the Message-ID alone, so a message is either always or never refused;
   451 is drawn again on every attempt.
@@ -25,7 +27,7 @@ import sys
 import threading
 
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult, LoginPassword
+from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
 TAG = re.compile(r"^(rcpt451|rcpt550|data451|data554|dropkeep|dropdata|slow\d+)-")
 MID = re.compile(rb"(?im)^Message-ID:\s*(<[^>\r\n]*>)")
@@ -37,6 +39,7 @@ class FaultHandler:
         self.lock = threading.Lock()
         self.attempts = {}
         self.rng = random.Random(args.seed)
+        self.open_sessions = 0
 
     def log(self, **event):
         with self.lock, open(self.args.log, "a") as f:
@@ -97,6 +100,35 @@ class FaultHandler:
         self.log(**event)
 
 
+class LimitedSMTP(SMTP):
+    """Turns away connections beyond the handler's max_sessions."""
+
+    def connection_made(self, transport):
+        h = self.event_handler
+        with h.lock:
+            h.open_sessions += 1
+            over = h.args.max_sessions and h.open_sessions > h.args.max_sessions
+        self._turned_away = over
+        if over:
+            h.log(event="turned_away")
+            transport.write(b"421 4.7.0 too many connections\r\n")
+            transport.close()
+            return
+        super().connection_made(transport)
+
+    def connection_lost(self, exc):
+        h = self.event_handler
+        with h.lock:
+            h.open_sessions -= 1
+        if not self._turned_away:
+            super().connection_lost(exc)
+
+
+class LimitedController(Controller):
+    def factory(self):
+        return LimitedSMTP(self.handler, **self.SMTP_kwargs)
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--log", required=True)
@@ -109,6 +141,7 @@ def main():
     p.add_argument("--p451", type=float, default=0.0)
     p.add_argument("--p554", type=float, default=0.0)
     p.add_argument("--keep-content", action="store_true")
+    p.add_argument("--max-sessions", type=int, default=0)
     args = p.parse_args()
 
     handler = FaultHandler(args)
@@ -138,9 +171,9 @@ def main():
         port = s.getsockname()[1]
         s.close()
     if args.implicit_tls:
-        controller = Controller(handler, hostname="127.0.0.1", port=port, ssl_context=ctx, **kw)
+        controller = LimitedController(handler, hostname="127.0.0.1", port=port, ssl_context=ctx, **kw)
     else:
-        controller = Controller(handler, hostname="127.0.0.1", port=port, **kw)
+        controller = LimitedController(handler, hostname="127.0.0.1", port=port, **kw)
     controller.start()
     print(f"ready {port}", flush=True)
     sys.stdin.read()

@@ -24,6 +24,8 @@ def test_wrong_type_exits_78_naming_key_and_file(firm):
     assert str(firm.config) in r.err
     firm.write_config("[mail]\ntransport = \"pigeon\"\n")
     assert_refused(firm, 78, "account", "add", "Smith", contains="'mail.transport'")
+    firm.write_config("[smtp]\nconnections = 0\n")
+    assert_refused(firm, 78, "account", "add", "Smith", contains="'smtp.connections'")
     firm.write_config("not = [valid\n")
     assert_refused(firm, 78, "account", "add", "Smith", contains="line 1")
 

@@ -64,11 +64,35 @@ def test_a_test_message_reaches_the_server(mailfirm, servers):
 
 def test_connection_is_reused_for_successive_messages(mailfirm, servers):
     srv = servers()
-    use_smtp(mailfirm, srv.port)
+    use_smtp(mailfirm, srv.port, extra="connections = 1\n")
     to = [a for i in range(30) for a in ("--to", f"c{i}@client.test")]
     assert mailfirm.json("outbox", "test", *to)["sent"] == 30
     assert len(srv.messages()) == 30
     assert len(srv.events("ehlo")) == 1
+
+
+def test_parallel_connections_deliver_each_message_once(mailfirm, servers):
+    srv = servers()
+    use_smtp(mailfirm, srv.port)  # the default: 4 connections
+    to = [a for i in range(200) for a in ("--to", f"c{i}@client.test")]
+    assert mailfirm.json("outbox", "test", *to)["sent"] == 200
+    got = sorted(m["to"][0] for m in srv.messages())
+    assert got == sorted(f"c{i}@client.test" for i in range(200))
+    assert len(srv.events("ehlo")) == 4
+    assert all(r["attempts"] == 1 and r["state"] == "sent" for r in outbox(mailfirm))
+
+
+def test_a_relay_allowing_fewer_connections_gets_fewer_not_a_stopped_run(mailfirm, servers):
+    srv = servers("--max-sessions", "2")
+    use_smtp(mailfirm, srv.port, extra="connections = 4\n")
+    to = [a for i in range(100) for a in ("--to", f"c{i}@client.test")]
+    r = mailfirm.json("outbox", "test", *to)
+    assert (r["sent"], r["deferred"], r["failed"]) == (100, 0, 0)
+    assert sorted(m["to"][0] for m in srv.messages()) == sorted(f"c{i}@client.test" for i in range(100))
+    assert len(srv.events("turned_away")) >= 1
+    assert len(srv.events("ehlo")) == 2
+    # A message whose connection was turned away was not the message's fault.
+    assert all(row["attempts"] == 1 for row in outbox(mailfirm))
 
 
 def test_451_on_ten_percent_of_1000_all_delivered_after_retries(mailfirm, servers):

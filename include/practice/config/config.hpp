@@ -17,6 +17,7 @@ struct SmtpConfig {
   std::optional<std::string> ca_file;  // a private CA to trust (tests, in-house relays)
   int timeout_seconds = 30;
   int connect_timeout_seconds = 10;
+  int connections = 4; // messages in flight at once, each on its own connection
 };
 
 struct ReminderConfig {

@@ -44,6 +44,7 @@ struct DeliveryOptions {
   std::optional<std::vector<int64_t>> only; // just these rows (a command's own messages)
   int limit = 0;                            // at most this many claims; 0: no limit
   int batch = 20;
+  int connections = 1; // messages in flight at once, when the transport offers another()
   std::chrono::seconds lease{std::chrono::minutes(30)};
   HoldsRunLock run_lock = HoldsRunLock::no;
 };
@@ -54,10 +55,20 @@ using StillApplies =
     std::function<std::optional<std::string>(storage::Database&, const OutboxRow&)>;
 
 // Delivers due messages: claims small batches under a lease in short write
-// transactions, sends each with no transaction open, and records each result
-// in its own transaction guarded by the lease. A crashed run's rows are taken
+// transactions, sends with no transaction open, and records each result in
+// its own transaction guarded by the lease. A crashed run's rows are taken
 // over when their lease expires or, while this run holds the run lock, at
 // once when their owner process is gone.
+//
+// With `connections` > 1, that many sender threads each keep a connection of
+// their own (Transport::another) while this thread alone touches the
+// database. The run starts with one connection and opens the others after the
+// first conversation with the server went through, so a wrong password or a
+// dead server costs one attempt, not one per connection; an extra connection
+// the server turns away lowers the parallelism instead of stopping the run.
+// The hand-over gate lets one message at a time past its final dot until its
+// result is committed: a kill leaves at most one duplicate, as with one
+// connection.
 DeliveryReport deliver(storage::Database& db, const util::Clock& clock, Transport& transport,
                        const std::string& from, const DeliveryOptions& options,
                        const StillApplies& still_applies);

@@ -32,6 +32,7 @@ public:
   SendResult send(std::string_view from, std::string_view rcpt, std::string_view message,
                   std::string_view message_id) override;
   std::string describe() const override;
+  std::unique_ptr<Transport> another() const override;
 
 private:
   struct Impl;

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -32,6 +34,24 @@ public:
                           std::string_view message_id) = 0;
   // A short name for messages ("smtp://mail.acme.test:587", "file:/path").
   virtual std::string describe() const = 0;
+  // A second, independent connection to the same place, for sending in
+  // parallel from another thread; nullptr when this transport sends one
+  // message at a time.
+  virtual std::unique_ptr<Transport> another() const { return nullptr; }
+
+  // The hand-over gate: send() calls it just before the bytes that hand the
+  // message over for good (the end of the data and the final dot; the rename
+  // of a file). From then until the result is recorded the message may be
+  // delivered without our knowing, so delivery lets one message at a time
+  // through: a killed run leaves at most one duplicate. Returning false
+  // abandons the send, undelivered (Outcome::temporary).
+  void set_handover_gate(std::function<bool()> gate) { m_gate = std::move(gate); }
+
+protected:
+  bool pass_handover_gate() const { return !m_gate || m_gate(); }
+
+private:
+  std::function<bool()> m_gate;
 };
 
 } // namespace practice::mail

@@ -10,7 +10,13 @@
 
 #include <catch2/catch.hpp>
 
+#include <filesystem>
+#include <functional>
 #include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <thread>
 
 using namespace practice;
 using namespace practice::mail;
@@ -200,6 +206,171 @@ TEST_CASE("a dead owner's rows can be taken over at once") {
   OutboxStore store(*db);
   REQUIRE(store.claim("host:1:x", t0, t0 + std::chrono::hours(1), 10, {}, std::nullopt).size() == 1);
   CHECK(store.claim("run-b", t0, t0 + std::chrono::hours(1), 10, {"host:1:x"}, std::nullopt).size() == 1);
+}
+
+namespace {
+
+// Connections that share one script, for parallel delivery: each another()
+// is a sender of its own, numbered from 0 in the order they are made.
+struct SharedScript {
+  std::mutex mutex;
+  std::vector<std::string> sent_to;
+  std::set<int> senders_used;
+  int made = 0;
+  std::function<Outcome(int sender, const std::string& rcpt)> outcome = [](int, const std::string&) {
+    return Outcome::sent;
+  };
+  std::function<void(int sender, std::string_view message_id)> at_gate;
+};
+
+class ParallelTransport final : public Transport {
+public:
+  explicit ParallelTransport(std::shared_ptr<SharedScript> s) : m_s(std::move(s)) {
+    const std::lock_guard lock(m_s->mutex);
+    m_number = m_s->made++;
+  }
+  SendResult send(std::string_view, std::string_view rcpt, std::string_view,
+                  std::string_view message_id) override {
+    Outcome o = Outcome::sent;
+    {
+      const std::lock_guard lock(m_s->mutex);
+      m_s->senders_used.insert(m_number);
+      o = m_s->outcome(m_number, std::string(rcpt));
+    }
+    if (o == Outcome::connection || o == Outcome::stop_temp) {
+      return {o, o == Outcome::stop_temp ? std::optional<int>(421) : std::nullopt, "turned away"};
+    }
+    std::this_thread::sleep_for(std::chrono::microseconds(200)); // the conversation
+    if (!pass_handover_gate()) {
+      return {Outcome::temporary, std::nullopt, "abandoned"};
+    }
+    if (m_s->at_gate) {
+      m_s->at_gate(m_number, message_id);
+    }
+    std::this_thread::sleep_for(std::chrono::microseconds(200)); // the final reply
+    const std::lock_guard lock(m_s->mutex);
+    if (o == Outcome::sent) {
+      m_s->sent_to.emplace_back(rcpt);
+    }
+    return {o, o == Outcome::sent ? 250 : 451, "scripted"};
+  }
+  std::string describe() const override { return "parallel"; }
+  std::unique_ptr<Transport> another() const override {
+    return std::make_unique<ParallelTransport>(m_s);
+  }
+
+private:
+  std::shared_ptr<SharedScript> m_s;
+  int m_number = 0;
+};
+
+DeliveryOptions with_connections(int n) {
+  DeliveryOptions o;
+  o.connections = n;
+  return o;
+}
+
+} // namespace
+
+TEST_CASE("parallel senders deliver every message once, each over its own connection") {
+  auto db = test::memory_db();
+  util::FixedClock clock(test::at("2026-03-01T09:00:00Z"));
+  for (int i = 0; i < 60; ++i) {
+    queue(*db, "m" + std::to_string(i) + "@x.test", clock.now());
+  }
+  auto script = std::make_shared<SharedScript>();
+  ParallelTransport t(script);
+  const auto rep = deliver(*db, clock, t, "office@acme.test", with_connections(4), nullptr);
+  CHECK(rep.sent == 60);
+  CHECK(rep.claimed == 60);
+  std::set<std::string> unique(script->sent_to.begin(), script->sent_to.end());
+  CHECK(unique.size() == 60);
+  CHECK(script->sent_to.size() == 60);
+  CHECK(script->senders_used.size() == 4);
+  for (const auto& r : OutboxStore(*db).list(std::nullopt, 100)) {
+    CHECK(r.state == OutboxState::sent);
+    CHECK(r.attempts == 1);
+  }
+}
+
+TEST_CASE("a dead server costs three attempts, not one per connection") {
+  auto db = test::memory_db();
+  util::FixedClock clock(test::at("2026-03-01T09:00:00Z"));
+  for (int i = 0; i < 10; ++i) {
+    queue(*db, "m" + std::to_string(i) + "@x.test", clock.now());
+  }
+  auto script = std::make_shared<SharedScript>();
+  script->outcome = [](int, const std::string&) { return Outcome::connection; };
+  ParallelTransport t(script);
+  const auto rep = deliver(*db, clock, t, "office@acme.test", with_connections(4), nullptr);
+  CHECK(rep.stopped);
+  CHECK(rep.stop_outcome == Outcome::connection);
+  CHECK(script->senders_used == std::set<int>{0}); // the others never opened
+  CHECK(rep.deferred == 10);
+}
+
+TEST_CASE("an extra connection the server turns away lowers the parallelism, nothing more") {
+  auto db = test::memory_db();
+  util::FixedClock clock(test::at("2026-03-01T09:00:00Z"));
+  for (int i = 0; i < 40; ++i) {
+    queue(*db, "m" + std::to_string(i) + "@x.test", clock.now());
+  }
+  auto script = std::make_shared<SharedScript>();
+  // The relay takes two connections: senders 2 and 3 always get a 421.
+  script->outcome = [](int sender, const std::string&) {
+    return sender >= 2 ? Outcome::stop_temp : Outcome::sent;
+  };
+  ParallelTransport t(script);
+  const auto rep = deliver(*db, clock, t, "office@acme.test", with_connections(4), nullptr);
+  CHECK_FALSE(rep.stopped);
+  CHECK(rep.sent == 40);
+  CHECK(rep.deferred == 0);
+  CHECK(rep.claimed == 40);
+  CHECK(script->sent_to.size() == 40);
+  for (const auto& r : OutboxStore(*db).list(std::nullopt, 100)) {
+    CHECK(r.state == OutboxState::sent);
+    CHECK(r.attempts == 1);
+  }
+}
+
+TEST_CASE("one message at a time is between its hand-over and its recorded result") {
+  // A file database, so that the senders can look at it from their own
+  // connection while the delivering thread writes.
+  char dir_template[] = "/tmp/practice-gate-XXXXXX";
+  REQUIRE(::mkdtemp(dir_template) != nullptr);
+  const std::string path = std::string(dir_template) + "/gate.db";
+  {
+    storage::Database db(path, storage::OpenMode::create);
+    storage::apply_migrations(db);
+    util::FixedClock clock(test::at("2026-03-01T09:00:00Z"));
+    for (int i = 0; i < 80; ++i) {
+      queue(db, "m" + std::to_string(i) + "@x.test", clock.now());
+    }
+    auto script = std::make_shared<SharedScript>();
+    std::vector<std::string> handed_over;
+    int unrecorded_seen = 0;
+    script->at_gate = [&](int, std::string_view message_id) {
+      // Every message handed over before this one has its result recorded.
+      storage::Database look(path, storage::OpenMode::existing);
+      storage::Transaction tx(look, storage::TxMode::read);
+      const std::lock_guard lock(script->mutex);
+      for (const auto& mid : handed_over) {
+        storage::Statement s(look, "SELECT state FROM outbox WHERE message_id = ?1");
+        s.bind_all(mid);
+        if (s.step() && s.text(0) == "sending") {
+          ++unrecorded_seen;
+        }
+      }
+      handed_over.emplace_back(message_id);
+    };
+    ParallelTransport t(script);
+    const auto rep = deliver(db, clock, t, "office@acme.test", with_connections(4), nullptr);
+    CHECK(rep.sent == 80);
+    CHECK(handed_over.size() == 80);
+    CHECK(unrecorded_seen == 0);
+    CHECK(script->senders_used.size() == 4);
+  }
+  std::filesystem::remove_all(dir_template);
 }
 
 TEST_CASE("every built-in mail template renders") {
