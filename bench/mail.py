@@ -4,7 +4,9 @@
 Queues 10,000 messages in a fresh practice database, then delivers the same
 messages three ways to Postfix's smtp-sink on 127.0.0.1, sender and sink
 each pinned to one CPU (taskset) for stable ratios:
-  - practice outbox flush (claims, leases, one recorded result per message);
+  - practice outbox flush (claims, leases, one recorded result per message),
+    with the default [smtp] connections (4; BENCH_SMTP_EXTRA="connections = 1"
+    compares another setting);
   - Python's smtplib over one connection;
   - a bare libcurl loop reusing one handle (bench/curl_loop.c), no bookkeeping.
 Prints messages per second side by side and practice's peak memory.
@@ -28,6 +30,9 @@ BIN = sys.argv[1] if len(sys.argv) > 1 else str(ROOT / "build" / "src" / "practi
 COUNT = int(sys.argv[2]) if len(sys.argv) > 2 else 10_000
 SINK = "/usr/sbin/smtp-sink"
 EXTRA = os.environ.get("BENCH_SMTP_EXTRA", "").replace("\\n", "\n")  # more [smtp] lines, to compare settings
+
+
+CONNS = (EXTRA.split("connections", 1)[1].strip(" =\n").split()[0] if "connections" in EXTRA else "4") + " conn."
 
 
 def need_sink():
@@ -112,7 +117,7 @@ def main():
             sink.wait()
     rate = lambda s: COUNT / s
     print(f"{'sender':<36} {'msg/s':>9} {'seconds':>8}")
-    print(f"{'practice outbox flush':<36} {rate(practice_s):>9.0f} {practice_s:>8.2f}")
+    print(f"{'practice outbox flush, ' + CONNS:<36} {rate(practice_s):>9.0f} {practice_s:>8.2f}")
     print(f"{'python smtplib, one connection':<36} {rate(smtplib_s):>9.0f} {smtplib_s:>8.2f}")
     print(f"{'bare libcurl loop, one handle':<36} {rate(curl_s):>9.0f} {curl_s:>8.2f}")
     print(f"\npractice / smtplib: {smtplib_s / practice_s:.2f}x (target >= 1.2x); "
