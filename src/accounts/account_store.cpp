@@ -2,6 +2,7 @@
 
 #include "practice/storage/resolve.hpp"
 
+#include <algorithm>
 #include <unordered_map>
 
 namespace practice::accounts {
@@ -67,37 +68,48 @@ WHERE x.account_id = ? ORDER BY s.name, s.id)sql");
 }
 
 std::vector<Account> AccountStore::list(const AccountFilter& f) {
-  // Counts and assignments come from one query each and are merged here:
-  // cheaper than a correlated subquery per row on 10,000 accounts.
+  std::vector<Account> out;
+  each(f, [&](const Account& a) { out.push_back(a); });
+  return out;
+}
+
+void AccountStore::each(const AccountFilter& f, const std::function<void(const Account&)>& fn) {
+  // Counts and assignments come from one plain scan each, read first and
+  // merged into each account as it is read: cheaper than a correlated
+  // subquery per row, and than GROUP BY or ORDER BY in SQL, which here cost
+  // more than the counting and sorting below (10,000 accounts).
+  std::unordered_map<int64_t, int64_t> counts;
+  storage::Statement c(m_db, "SELECT account_id FROM contacts WHERE removed_at IS NULL");
+  while (c.step()) {
+    ++counts[c.int64(0)];
+  }
+  std::unordered_map<int64_t, std::vector<Ref>> assigned;
+  storage::Statement staff(m_db, R"sql(
+SELECT x.account_id, s.id, s.name, s.email FROM account_staff x JOIN staff s ON s.id = x.staff_id)sql");
+  while (staff.step()) {
+    assigned[staff.int64(0)].push_back({staff.int64(1), staff.text(2), staff.text(3)});
+  }
+  for (auto& [account, refs] : assigned) {
+    std::sort(refs.begin(), refs.end(), [](const Ref& a, const Ref& b) {
+      return a.name != b.name ? a.name < b.name : a.id < b.id; // as get() orders them
+    });
+  }
   storage::Statement s(m_db, std::string(k_columns) + R"sql(, NULL FROM accounts a
 WHERE (?1 = 1 OR a.archived_at IS NULL)
   AND (?2 IS NULL OR EXISTS (SELECT 1 FROM account_staff x WHERE x.account_id = a.id AND x.staff_id = ?2))
 ORDER BY a.name COLLATE NOCASE, a.id)sql");
   s.bind(1, f.archived == IncludeArchived::yes);
   s.bind(2, f.assigned_to);
-  std::vector<Account> out;
-  std::unordered_map<int64_t, size_t> index;
   while (s.step()) {
-    index.emplace(s.int64(0), out.size());
-    out.push_back(read_account(s));
-  }
-  storage::Statement counts(m_db, R"sql(
-SELECT account_id, count(*) FROM contacts WHERE removed_at IS NULL GROUP BY account_id)sql");
-  while (counts.step()) {
-    if (const auto it = index.find(counts.int64(0)); it != index.end()) {
-      out[it->second].contact_count = counts.int64(1);
+    Account a = read_account(s);
+    if (const auto it = counts.find(a.id); it != counts.end()) {
+      a.contact_count = it->second;
     }
-  }
-  storage::Statement staff(m_db, R"sql(
-SELECT x.account_id, s.id, s.name, s.email FROM account_staff x JOIN staff s ON s.id = x.staff_id
-ORDER BY s.name, s.id)sql");
-  while (staff.step()) {
-    const auto it = index.find(staff.int64(0));
-    if (it != index.end()) {
-      out[it->second].assigned.push_back({staff.int64(1), staff.text(2), staff.text(3)});
+    if (auto it = assigned.find(a.id); it != assigned.end()) {
+      a.assigned = std::move(it->second);
     }
+    fn(a);
   }
-  return out;
 }
 
 int64_t AccountStore::resolve(std::string_view ref) {

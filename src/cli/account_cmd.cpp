@@ -63,28 +63,51 @@ void run_add(const AccountOptions& o, Context& ctx) {
 }
 
 void run_list(const AccountOptions& o, Context& ctx) {
-  const auto list = ctx.read([&](storage::Database& db) {
+  // Accounts with a pending approval, when asked for; every account otherwise.
+  std::optional<std::set<int64_t>> only;
+  const auto filter = [&](storage::Database& db) {
     accounts::AccountFilter f;
     f.archived = o.archived ? accounts::IncludeArchived::yes : accounts::IncludeArchived::no;
     if (o.assigned) {
       f.assigned_to = accounts::get_staff(db, *o.assigned).id;
     }
-    auto found = accounts::AccountStore(db).list(f);
     if (o.pending_approvals) {
       approvals::ApprovalFilter pending;
       pending.status = approvals::Status::pending;
-      std::set<int64_t> with;
+      only.emplace();
       for (const auto& a : approvals::ApprovalStore(db).list_approvals(pending)) {
-        with.insert(a.document.account_id);
+        only->insert(a.document.account_id);
       }
-      std::erase_if(found, [&](const accounts::Account& a) { return with.count(a.id) == 0; });
+    }
+    return f;
+  };
+  if (ctx.out.json()) {
+    // Printed as read: 10,000 accounts are never held whole.
+    ctx.read([&](storage::Database& db) {
+      const auto f = filter(db);
+      Output::JsonArrayWriter out(ctx.out);
+      accounts::AccountStore(db).each(f, [&](const accounts::Account& a) {
+        if (only && only->count(a.id) == 0) {
+          return;
+        }
+        if (out.pretty()) {
+          out.add(to_json(a));
+        } else {
+          out.append([&](std::string& buf) { append_compact_json(buf, a); });
+        }
+      });
+      out.finish();
+      return 0;
+    });
+    return;
+  }
+  const auto list = ctx.read([&](storage::Database& db) {
+    auto found = accounts::AccountStore(db).list(filter(db));
+    if (only) {
+      std::erase_if(found, [&](const accounts::Account& a) { return only->count(a.id) == 0; });
     }
     return found;
   });
-  if (ctx.out.json()) {
-    ctx.out.print_json_array(list, [](const auto& x) { return to_json(x); });
-    return;
-  }
   if (list.empty()) {
     ctx.out.note("no accounts");
     return;

@@ -59,6 +59,27 @@ void Output::json_array_element(const nlohmann::ordered_json& value, bool first)
 
 void Output::end_json_array(bool empty) const { std::fputs(empty ? "]\n" : "\n]\n", stdout); }
 
+Output::JsonArrayWriter::JsonArrayWriter(const Output& out) : m_out(out) {
+  m_buffer.reserve(k_flush_at + 4096);
+  m_buffer += '[';
+}
+
+void Output::JsonArrayWriter::add(const nlohmann::ordered_json& value) {
+  flush();
+  m_out.json_array_element(value, m_first);
+  m_first = false;
+}
+
+void Output::JsonArrayWriter::flush() {
+  std::fwrite(m_buffer.data(), 1, m_buffer.size(), stdout);
+  m_buffer.clear();
+}
+
+void Output::JsonArrayWriter::finish() {
+  m_buffer += m_first ? "]\n" : "\n]\n";
+  flush();
+}
+
 void Output::print_table(const TextTable& table) const {
   const std::string text =
       m_stdout_color ? table.render("\033[1m", "\033[0m") : table.render();

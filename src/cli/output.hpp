@@ -38,6 +38,37 @@ public:
     }
     end_json_array(first);
   }
+  // A JSON array written element by element as a listing is read, for
+  // lists of many thousands. Off a terminal an element may come as compact
+  // text already (append), saving the tree; on a terminal it is indented.
+  class JsonArrayWriter {
+  public:
+    explicit JsonArrayWriter(const Output& out);
+    JsonArrayWriter(const JsonArrayWriter&) = delete;
+    JsonArrayWriter& operator=(const JsonArrayWriter&) = delete;
+    ~JsonArrayWriter() = default;
+    // True when elements must come as trees (add), not compact text (append).
+    bool pretty() const { return m_out.m_stdout_tty; }
+    void add(const nlohmann::ordered_json& value);
+    // Compact JSON text for one element, appended to the buffer by `write`.
+    template <typename Write> void append(Write&& write) {
+      m_buffer += m_first ? "\n" : ",\n";
+      m_first = false;
+      write(m_buffer);
+      if (m_buffer.size() >= k_flush_at) {
+        flush();
+      }
+    }
+    void finish();
+
+  private:
+    static constexpr size_t k_flush_at = 64 * 1024;
+    void flush();
+    const Output& m_out;
+    std::string m_buffer;
+    bool m_first = true;
+  };
+
   void print_table(const TextTable& table) const;
   // "key: value" lines, keys aligned.
   void print_fields(const std::vector<std::pair<std::string, std::string>>& fields) const;

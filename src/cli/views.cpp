@@ -1,5 +1,8 @@
 #include "views.hpp"
 
+#include <algorithm>
+#include <charconv>
+
 namespace practice::cli {
 
 using json = nlohmann::ordered_json;
@@ -67,6 +70,72 @@ json to_json(const accounts::Account& a) {
   j["reminders_paused"] = a.reminders_paused;
   j["reminders_paused_until"] = time_json(a.reminders_paused_until);
   return j;
+}
+
+namespace {
+
+void append_string(std::string& out, std::string_view s) {
+  // Printable ASCII other than '"' and '\\' is its own JSON text; anything
+  // else (escapes, UTF-8 to check) goes through nlohmann's serializer.
+  const bool plain = std::all_of(s.begin(), s.end(), [](char c) {
+    return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+  });
+  if (plain) {
+    out += '"';
+    out += s;
+    out += '"';
+  } else {
+    out += json(s).dump(-1, ' ', false, json::error_handler_t::replace);
+  }
+}
+
+void append_time(std::string& out, const std::optional<util::TimePoint>& t) {
+  if (t) {
+    out += '"';
+    out += util::format_iso(*t); // digits, '-', ':', 'T', 'Z': nothing to escape
+    out += '"';
+  } else {
+    out += "null";
+  }
+}
+
+void append_int(std::string& out, int64_t v) {
+  char buf[24];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, r.ptr);
+}
+
+} // namespace
+
+void append_compact_json(std::string& out, const accounts::Account& a) {
+  out += R"({"id":)";
+  append_int(out, a.id);
+  out += R"(,"name":)";
+  append_string(out, a.name);
+  out += R"(,"type":")";
+  out += to_string(a.type); // "individual", "company", ...: plain words
+  out += R"(","contact_count":)";
+  append_int(out, a.contact_count);
+  out += R"(,"assigned":[)";
+  bool first = true;
+  for (const auto& r : a.assigned) {
+    out += first ? R"({"id":)" : R"(,{"id":)";
+    first = false;
+    append_int(out, r.id);
+    out += R"(,"name":)";
+    append_string(out, r.name);
+    out += R"(,"email":)";
+    append_string(out, r.email);
+    out += '}';
+  }
+  out += R"(],"created_at":)";
+  append_time(out, a.created_at);
+  out += R"(,"archived_at":)";
+  append_time(out, a.archived_at);
+  out += a.reminders_paused ? R"(,"reminders_paused":true)" : R"(,"reminders_paused":false)";
+  out += R"(,"reminders_paused_until":)";
+  append_time(out, a.reminders_paused_until);
+  out += '}';
 }
 
 json to_json(const accounts::Contact& c) {

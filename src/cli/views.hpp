@@ -23,6 +23,10 @@ std::string time_text(const std::optional<util::TimePoint>& t);
 nlohmann::ordered_json to_json(const accounts::Firm& firm);
 nlohmann::ordered_json to_json(const accounts::Staff& staff);
 nlohmann::ordered_json to_json(const accounts::Account& account);
+// The compact text of to_json(account), appended without building the tree
+// (listings of 10,000 accounts): string values still go through nlohmann's
+// serializer, keys are fixed names. A unit test holds the two equal.
+void append_compact_json(std::string& out, const accounts::Account& account);
 nlohmann::ordered_json to_json(const accounts::Contact& contact);
 nlohmann::ordered_json to_json(const audit::AuditEntry& entry);
 

@@ -3,6 +3,7 @@
 #include "practice/accounts/model.hpp"
 #include "practice/storage/database.hpp"
 
+#include <functional>
 #include <optional>
 #include <string_view>
 #include <vector>
@@ -26,6 +27,9 @@ public:
   // With contact count and assigned staff.
   std::optional<Account> get(int64_t id);
   std::vector<Account> list(const AccountFilter& filter);
+  // The same accounts in the same order, one at a time: a listing of many
+  // thousands is printed as it is read, never held whole.
+  void each(const AccountFilter& filter, const std::function<void(const Account&)>& fn);
   // Resolves an id or exact name (case-insensitive); throws NotFound.
   int64_t resolve(std::string_view ref);
 
