@@ -97,6 +97,13 @@ void queue(storage::Database& db, const std::string& rcpt, util::TimePoint now) 
   OutboxStore(db).enqueue(m, now);
 }
 
+// Queues m0@x.test ... m<n-1>@x.test.
+void queue_many(storage::Database& db, int n, util::TimePoint now) {
+  for (int i = 0; i < n; ++i) {
+    queue(db, "m" + std::to_string(i) + "@x.test", now);
+  }
+}
+
 } // namespace
 
 TEST_CASE("enqueue is idempotent by dedupe key") {
@@ -130,9 +137,7 @@ TEST_CASE("delivery sends, retries later, fails 5xx, and stops on connection tro
 TEST_CASE("three connection failures stop the run without counting attempts") {
   auto db = test::memory_db();
   util::FixedClock clock(test::at("2026-03-01T09:00:00Z"));
-  for (int i = 0; i < 10; ++i) {
-    queue(*db, "m" + std::to_string(i) + "@x.test", clock.now());
-  }
+  queue_many(*db, 10, clock.now());
   ScriptedTransport t;
   for (int i = 0; i < 10; ++i) {
     t.outcomes["m" + std::to_string(i) + "@x.test"] = Outcome::connection;
@@ -275,9 +280,7 @@ DeliveryOptions with_connections(int n) {
 TEST_CASE("parallel senders deliver every message once, each over its own connection") {
   auto db = test::memory_db();
   util::FixedClock clock(test::at("2026-03-01T09:00:00Z"));
-  for (int i = 0; i < 60; ++i) {
-    queue(*db, "m" + std::to_string(i) + "@x.test", clock.now());
-  }
+  queue_many(*db, 60, clock.now());
   auto script = std::make_shared<SharedScript>();
   ParallelTransport t(script);
   const auto rep = deliver(*db, clock, t, "office@acme.test", with_connections(4), nullptr);
@@ -296,9 +299,7 @@ TEST_CASE("parallel senders deliver every message once, each over its own connec
 TEST_CASE("a dead server costs three attempts, not one per connection") {
   auto db = test::memory_db();
   util::FixedClock clock(test::at("2026-03-01T09:00:00Z"));
-  for (int i = 0; i < 10; ++i) {
-    queue(*db, "m" + std::to_string(i) + "@x.test", clock.now());
-  }
+  queue_many(*db, 10, clock.now());
   auto script = std::make_shared<SharedScript>();
   script->outcome = [](int, const std::string&) { return Outcome::connection; };
   ParallelTransport t(script);
@@ -312,9 +313,7 @@ TEST_CASE("a dead server costs three attempts, not one per connection") {
 TEST_CASE("an extra connection the server turns away lowers the parallelism, nothing more") {
   auto db = test::memory_db();
   util::FixedClock clock(test::at("2026-03-01T09:00:00Z"));
-  for (int i = 0; i < 40; ++i) {
-    queue(*db, "m" + std::to_string(i) + "@x.test", clock.now());
-  }
+  queue_many(*db, 40, clock.now());
   auto script = std::make_shared<SharedScript>();
   // The relay takes two connections: senders 2 and 3 always get a 421.
   script->outcome = [](int sender, const std::string&) {
@@ -343,9 +342,7 @@ TEST_CASE("one message at a time is between its hand-over and its recorded resul
     storage::Database db(path, storage::OpenMode::create);
     storage::apply_migrations(db);
     util::FixedClock clock(test::at("2026-03-01T09:00:00Z"));
-    for (int i = 0; i < 80; ++i) {
-      queue(db, "m" + std::to_string(i) + "@x.test", clock.now());
-    }
+    queue_many(db, 80, clock.now());
     auto script = std::make_shared<SharedScript>();
     std::vector<std::string> handed_over;
     int unrecorded_seen = 0;
