@@ -100,9 +100,9 @@ def main():
             sink.terminate()
             sink.wait()
     print(f"planning 100,000 pending items ({due} due): {plan_s * 1000:.0f} ms (target < 1000 ms)")
-    print(f"{'sender':<44} {'msg/s':>8}")
-    print(f"{'practice remind --run (plan+queue+deliver, 4 conn.)':<44} {sent / send_s:>8.0f}")
-    print(f"{'python smtplib, one connection':<44} {len(rows) / smtplib_s:>8.0f}")
+    print(f"{'sender':<52} {'msg/s':>8}")
+    print(f"{'practice remind --run (plan+queue+deliver, 4 conn.)':<52} {sent / send_s:>8.0f}")
+    print(f"{'python smtplib, one connection':<52} {len(rows) / smtplib_s:>8.0f}")
     print(f"practice / smtplib: {smtplib_s / len(rows) * sent / send_s:.2f}x (target >= 1.2x)")
 
 
