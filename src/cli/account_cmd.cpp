@@ -97,7 +97,6 @@ void run_list(const AccountOptions& o, Context& ctx) {
         }
       });
       out.finish();
-      return 0;
     });
     return;
   }

@@ -12,6 +12,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <type_traits>
 #include <string>
 
 namespace practice::cli {
@@ -62,9 +63,14 @@ public:
   template <typename F> auto read(F&& f) {
     auto& db = database();
     storage::Transaction tx(db, storage::TxMode::read);
-    auto result = f(db);
-    tx.commit();
-    return result;
+    if constexpr (std::is_void_v<decltype(f(db))>) {
+      f(db);
+      tx.commit();
+    } else {
+      auto result = f(db);
+      tx.commit();
+      return result;
+    }
   }
 
   accounts::Session session(storage::Database& db);

@@ -38,26 +38,18 @@ void Output::print_json(const nlohmann::ordered_json& value) const {
   std::fputc('\n', stdout);
 }
 
-void Output::begin_json_array() const { std::fputc('[', stdout); }
-
 void Output::json_array_element(const nlohmann::ordered_json& value, bool first) const {
+  // Indented, each of the element's own lines one level inside the array.
   std::string text = first ? "\n" : ",\n";
-  if (m_stdout_tty) {
-    // Indent the element's own lines one level inside the array.
-    for (const char c : dump(value, 2)) {
-      text += c;
-      if (c == '\n') {
-        text += "  ";
-      }
+  for (const char c : dump(value, 2)) {
+    text += c;
+    if (c == '\n') {
+      text += "  ";
     }
-    text.insert(first ? 1 : 2, "  ");
-  } else {
-    text += dump(value, -1);
   }
+  text.insert(first ? 1 : 2, "  ");
   std::fwrite(text.data(), 1, text.size(), stdout);
 }
-
-void Output::end_json_array(bool empty) const { std::fputs(empty ? "]\n" : "\n]\n", stdout); }
 
 Output::JsonArrayWriter::JsonArrayWriter(const Output& out) : m_out(out) {
   m_buffer.reserve(k_flush_at + 4096);
@@ -65,6 +57,10 @@ Output::JsonArrayWriter::JsonArrayWriter(const Output& out) : m_out(out) {
 }
 
 void Output::JsonArrayWriter::add(const nlohmann::ordered_json& value) {
+  if (!pretty()) {
+    append([&](std::string& buffer) { buffer += m_out.dump(value, -1); });
+    return;
+  }
   flush();
   m_out.json_array_element(value, m_first);
   m_first = false;

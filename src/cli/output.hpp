@@ -30,13 +30,11 @@ public:
   // is never held as one JSON tree). Off a terminal: one element per line.
   template <typename Range, typename ToJson>
   void print_json_array(const Range& items, ToJson&& to_json) const {
-    begin_json_array();
-    bool first = true;
+    JsonArrayWriter out(*this);
     for (const auto& item : items) {
-      json_array_element(to_json(item), first);
-      first = false;
+      out.add(to_json(item));
     }
-    end_json_array(first);
+    out.finish();
   }
   // A JSON array written element by element as a listing is read, for
   // lists of many thousands. Off a terminal an element may come as compact
@@ -82,9 +80,8 @@ public:
   void error(std::string_view code, const std::string& message, const std::string& hint) const;
 
 private:
-  void begin_json_array() const;
+  // One element of a JsonArrayWriter on a terminal, indented inside the array.
   void json_array_element(const nlohmann::ordered_json& value, bool first) const;
-  void end_json_array(bool empty) const;
   std::string dump(const nlohmann::ordered_json& value, int indent) const;
 
   Format m_format = Format::human;
