@@ -62,32 +62,39 @@ void run_add(const AccountOptions& o, Context& ctx) {
   print_account(ctx, a, fmt::format("Added account {}: {} ({})", a.id, a.name, to_string(a.type)));
 }
 
-void run_list(const AccountOptions& o, Context& ctx) {
-  // Accounts with a pending approval, when asked for; every account otherwise.
+// What `account list` shows: the store's filter, and with --pending-approvals
+// the accounts that have a pending approval.
+struct ListFilter {
+  accounts::AccountFilter accounts;
   std::optional<std::set<int64_t>> only;
-  const auto filter = [&](storage::Database& db) {
-    accounts::AccountFilter f;
-    f.archived = o.archived ? accounts::IncludeArchived::yes : accounts::IncludeArchived::no;
-    if (o.assigned) {
-      f.assigned_to = accounts::get_staff(db, *o.assigned).id;
+  bool keeps(const accounts::Account& a) const { return !only || only->count(a.id) != 0; }
+};
+
+ListFilter list_filter(const AccountOptions& o, storage::Database& db) {
+  ListFilter f;
+  f.accounts.archived = o.archived ? accounts::IncludeArchived::yes : accounts::IncludeArchived::no;
+  if (o.assigned) {
+    f.accounts.assigned_to = accounts::get_staff(db, *o.assigned).id;
+  }
+  if (o.pending_approvals) {
+    approvals::ApprovalFilter pending;
+    pending.status = approvals::Status::pending;
+    f.only.emplace();
+    for (const auto& a : approvals::ApprovalStore(db).list_approvals(pending)) {
+      f.only->insert(a.document.account_id);
     }
-    if (o.pending_approvals) {
-      approvals::ApprovalFilter pending;
-      pending.status = approvals::Status::pending;
-      only.emplace();
-      for (const auto& a : approvals::ApprovalStore(db).list_approvals(pending)) {
-        only->insert(a.document.account_id);
-      }
-    }
-    return f;
-  };
+  }
+  return f;
+}
+
+void run_list(const AccountOptions& o, Context& ctx) {
   if (ctx.out.json()) {
     // Printed as read: 10,000 accounts are never held whole.
     ctx.read([&](storage::Database& db) {
-      const auto f = filter(db);
+      const ListFilter f = list_filter(o, db);
       Output::JsonArrayWriter out(ctx.out);
-      accounts::AccountStore(db).each(f, [&](const accounts::Account& a) {
-        if (only && only->count(a.id) == 0) {
+      accounts::AccountStore(db).each(f.accounts, [&](const accounts::Account& a) {
+        if (!f.keeps(a)) {
           return;
         }
         if (out.pretty()) {
@@ -101,10 +108,9 @@ void run_list(const AccountOptions& o, Context& ctx) {
     return;
   }
   const auto list = ctx.read([&](storage::Database& db) {
-    auto found = accounts::AccountStore(db).list(filter(db));
-    if (only) {
-      std::erase_if(found, [&](const accounts::Account& a) { return only->count(a.id) == 0; });
-    }
+    const ListFilter f = list_filter(o, db);
+    auto found = accounts::AccountStore(db).list(f.accounts);
+    std::erase_if(found, [&](const accounts::Account& a) { return !f.keeps(a); });
     return found;
   });
   if (list.empty()) {

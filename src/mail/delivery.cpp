@@ -280,7 +280,7 @@ DeliveryReport deliver(storage::Database& db, const util::Clock& clock, Transpor
   const std::string owner = make_owner(host);
   int connection_failures = 0;
   std::set<int64_t> tried; // a row goes to the server at most once per run (but see retired)
-  std::set<int64_t> retried; // given back after an extra connection was turned away
+  std::set<int64_t> retried; // given back by a turned-away connection, not yet claimed again
   std::deque<OutboxRow> pending; // claimed, not yet handed to a sender
   bool exhausted = false;
   bool opened = false;
@@ -304,9 +304,7 @@ DeliveryReport deliver(storage::Database& db, const util::Clock& clock, Transpor
     auto rows = store.claim(owner, now, now + options.lease, want, dead, options.only);
     const int cancelled_before = report.cancelled;
     for (auto& row : rows) {
-      if (retried.erase(row.id) != 0) {
-        --report.deferred; // counted when its connection was turned away
-      }
+      retried.erase(row.id);
       if (tried.count(row.id) != 0) {
         store.release(row.id, owner);
         continue;
@@ -368,8 +366,7 @@ DeliveryReport deliver(storage::Database& db, const util::Clock& clock, Transpor
       // and goes out over a connection that works, in this run.
       tried.erase(row.id);
       retried.insert(row.id);
-      --report.claimed;
-      ++report.deferred; // unless this run claims it again
+      --report.claimed; // counted again when claimed again
       exhausted = false;
       continue;
     }
@@ -405,6 +402,8 @@ DeliveryReport deliver(storage::Database& db, const util::Clock& clock, Transpor
       senders.open();
     }
   }
+  // Given back by a turned-away connection and not claimed again (the run stopped).
+  report.deferred += static_cast<int>(retried.size());
   if (!pending.empty()) {
     storage::Transaction tx(db, storage::TxMode::write);
     for (const auto& row : pending) {
