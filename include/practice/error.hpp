@@ -13,6 +13,7 @@ enum class ErrorKind {
   conflict,         // 65: transition not allowed
   not_found,        // 66
   mail_unavailable, // 69
+  unavailable,      // 69: a service we need (a port to listen on)
   internal,         // 70
   busy,             // 75
   permission,       // 77
@@ -62,6 +63,12 @@ class MailUnavailable : public Error {
 public:
   explicit MailUnavailable(std::string message, std::string hint = {})
       : Error(ErrorKind::mail_unavailable, std::move(message), std::move(hint)) {}
+};
+
+class Unavailable : public Error {
+public:
+  explicit Unavailable(std::string message, std::string hint = {})
+      : Error(ErrorKind::unavailable, std::move(message), std::move(hint)) {}
 };
 
 class Busy : public Error {

@@ -11,7 +11,7 @@ namespace practice::accounts {
 
 Session make_session(storage::Database& db, util::TimePoint now,
                      const std::optional<std::string>& as, const std::string& os_user) {
-  Session s{db, now, audit::Actor::system(), std::nullopt, false};
+  Session s{db, now, audit::Actor::system(), std::nullopt, false, std::nullopt};
   StaffStore staff(db);
   if (staff.count_active() == 0) {
     s.open_access = true;
@@ -32,7 +32,17 @@ Session make_session(storage::Database& db, util::TimePoint now,
   return s;
 }
 
+Session make_client_session(storage::Database& db, util::TimePoint now, const Client& client) {
+  Session s{db, now, audit::Actor::system(), std::nullopt, false, client};
+  s.actor = {client.contact_id ? audit::ActorKind::contact : audit::ActorKind::third_party, client.contact_id,
+             client.email};
+  return s;
+}
+
 void require_staff_actor(const Session& s) {
+  if (s.client) {
+    throw PermissionDenied("a client cannot do this");
+  }
   if (!s.open_access && !s.staff) {
     throw PermissionDenied("no acting staff member is set",
                            "pass --as STAFF, set PRACTICE_USER, or set user = \"...\" in config.toml");
@@ -40,6 +50,12 @@ void require_staff_actor(const Session& s) {
 }
 
 void require_account_access(const Session& s, int64_t account_id) {
+  if (s.client) {
+    if (s.client->account_id != account_id) {
+      throw PermissionDenied("a client can act only on their own account's items");
+    }
+    return;
+  }
   require_staff_actor(s);
   if (!s.staff) {
     return;

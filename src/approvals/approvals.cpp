@@ -98,12 +98,24 @@ std::vector<int64_t> notify_firm(accounts::Session& s, const requests::Env& env,
 
 std::pair<audit::Actor, std::string> client_actor(accounts::Session& s, const Approval& a,
                                                   const std::optional<std::string>& by) {
+  if (s.client) {
+    return {s.actor, s.client->email};
+  }
   if (!by) {
     return {s.actor, s.actor.name};
   }
   accounts::ContactStore contacts(s.db);
   const auto c = contacts.get(contacts.resolve(*by, a.document.account_id));
   return {audit::Actor{audit::ActorKind::contact, c->id, c->email}, c->email};
+}
+
+// How a client-side decision came in, for its audit row.
+void mark_channel(const accounts::Session& s, const std::optional<std::string>& by, json& details) {
+  if (s.client) {
+    details["via"] = "portal";
+  } else if (by) {
+    details["entered_by"] = s.actor.name;
+  }
 }
 
 Approval load(storage::Database& db, int64_t id) {
@@ -256,9 +268,7 @@ Outcome approve(accounts::Session& s, const requests::Env& env, int64_t id, cons
   a.decided_at = s.now;
   ApprovalStore(s.db).update_approval(a);
   json details = json::object();
-  if (by) {
-    details["entered_by"] = s.actor.name;
-  }
+  mark_channel(s, by, details);
   record(s, a.document.account_id, item_of(a.id), "approved", details, actor);
   Outcome out;
   out.outbox_ids = notify_firm(s, env, a, who);
@@ -288,9 +298,7 @@ Outcome disapprove(accounts::Session& s, const requests::Env& env, int64_t id, c
   a.decided_at = s.now;
   ApprovalStore(s.db).update_approval(a);
   json details = {{"reasons", clean}};
-  if (by) {
-    details["entered_by"] = s.actor.name;
-  }
+  mark_channel(s, by, details);
   record(s, a.document.account_id, item_of(a.id), "disapproved", details, actor);
   Outcome out;
   out.outbox_ids = notify_firm(s, env, a, who);
@@ -344,6 +352,36 @@ Outcome resend(accounts::Session& s, const requests::Env& env, const std::option
 }
 
 Approval get_approval(storage::Database& db, int64_t id) { return load(db, id); }
+
+std::optional<LinkTarget> open_link(storage::Database& db, const requests::Env& env, const std::string& token,
+                                    util::TimePoint now, requests::LinkUse use) {
+  if (token.size() < 67 || token[0] != 'a') {
+    return std::nullopt;
+  }
+  const auto dot = token.find('.');
+  if (dot == std::string::npos || token.size() - dot - 1 != 64) {
+    return std::nullopt;
+  }
+  const auto id = util::parse_int(token.substr(1, dot - 1));
+  if (!id) {
+    return std::nullopt;
+  }
+  const auto a = ApprovalStore(db).get_approval(*id);
+  if (!a || !(a->status == Status::pending || (use == requests::LinkUse::view && a->status != Status::cancelled))) {
+    return std::nullopt;
+  }
+  if (env.config.portal_link_expiry_days > 0 && a->last_notified_at &&
+      now > *a->last_notified_at + std::chrono::days(env.config.portal_link_expiry_days)) {
+    return std::nullopt;
+  }
+  const std::string key = requests::load_or_create_link_key(env.link_key_path);
+  for (const auto& c : accounts::ContactStore(db).list(a->document.account_id)) {
+    if (requests::same_token(token, requests::approval_link_token(key, a->id, c.email))) {
+      return LinkTarget{*a, c};
+    }
+  }
+  return std::nullopt;
+}
 
 std::vector<int64_t> notify_contacts(accounts::Session& s, const requests::Env& env, const Approval& a,
                                      const std::string& template_name, const std::string& dedupe_part,

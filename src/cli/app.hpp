@@ -50,5 +50,6 @@ void register_doc_commands(CLI::App& app, Context& ctx);
 void register_approval_commands(CLI::App& app, Context& ctx);
 void register_remind_command(CLI::App& app, Context& ctx);
 void register_todo_command(CLI::App& app, Context& ctx);
+void register_portal_commands(CLI::App& app, Context& ctx);
 
 } // namespace practice::cli

@@ -1,6 +1,8 @@
 #include "app.hpp"
 #include "views.hpp"
 
+#include "practice/app/actions.hpp"
+
 #include "practice/accounts/account_store.hpp"
 #include "practice/approvals/approval_store.hpp"
 #include "practice/approvals/approvals.hpp"
@@ -203,12 +205,7 @@ void register_approval_commands(CLI::App& app, Context& ctx) {
     c->add_option("--by", o->by, "The contact it was entered for")->type_name("CONTACT");
     on_run(c, ctx, [o, &ctx] {
       const auto env = ctx.request_env();
-      const auto out = ctx.write([&](accounts::Session& s) {
-        auto r = approvals::approve(s, env, o->id, o->by);
-        const auto more = jobs::on_item_done(s, env, "approval", o->id, "approved");
-        r.outbox_ids.insert(r.outbox_ids.end(), more.begin(), more.end());
-        return r;
-      });
+      const auto out = ctx.write([&](accounts::Session& s) { return app::approve(s, env, o->id, o->by); });
       const auto mail = ctx.deliver_after_commit(out.outbox_ids);
       print_one(ctx, out.approvals.front(), fmt::format("Approval {} approved", o->id), mail);
     });
@@ -223,7 +220,7 @@ void register_approval_commands(CLI::App& app, Context& ctx) {
     on_run(c, ctx, [o, &ctx] {
       const auto env = ctx.request_env();
       const auto out = ctx.write([&](accounts::Session& s) {
-        return approvals::disapprove(s, env, o->id, o->reasons, o->comment, o->by);
+        return app::disapprove(s, env, o->id, o->reasons, o->comment, o->by);
       });
       const auto mail = ctx.deliver_after_commit(out.outbox_ids);
       print_one(ctx, out.approvals.front(), fmt::format("Approval {} disapproved", o->id), mail);

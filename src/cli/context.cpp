@@ -1,9 +1,6 @@
 #include "context.hpp"
 
 #include "practice/error.hpp"
-#include "practice/mail/mailer.hpp"
-#include "practice/reminders/reminders.hpp"
-#include "practice/util/file_lock.hpp"
 #include "practice/storage/migrations.hpp"
 #include "practice/util/strings.hpp"
 
@@ -119,40 +116,12 @@ storage::Database& Context::database(storage::OpenMode mode) {
   return *m_db;
 }
 
-requests::Env Context::request_env() {
-  const std::string path = db_path();
-  const auto slash = path.find_last_of('/');
-  const std::string dir = slash == std::string::npos ? std::string(".") : path.substr(0, slash);
-  return requests::Env{config(), link_key_path(), dir + "/files",
-                       int64_t{config().files_max_size_mb} * 1024 * 1024};
-}
-
-std::optional<mail::DeliveryReport> Context::deliver(const std::optional<std::vector<int64_t>>& ids,
-                                                     int limit) {
-  auto& db = database();
-  const mail::MailSettings settings = [&] {
-    storage::Transaction tx(db, storage::TxMode::read);
-    return mail::mail_settings(db, config());
-  }();
-  auto transport = mail::make_transport(config(), base_dir(), mail::domain_of(settings.from.email));
-  if (!transport) {
-    throw ConfigError("no mail transport is configured, so mail stays queued",
-                      "set [mail] transport = \"smtp\" (with [smtp] url) or \"file\" in config.toml");
+app::Workspace& Context::workspace() {
+  if (!m_workspace) {
+    auto& db = database();
+    m_workspace = std::make_unique<app::Workspace>(db, config(), clock(), db_path(), base_dir());
   }
-  // One delivery run at a time; the leases would keep two apart anyway, this
-  // saves them the work.
-  auto lock = util::FileLock::try_lock(db_path() + ".lock");
-  if (!lock) {
-    return std::nullopt;
-  }
-  mail::DeliveryOptions options;
-  options.only = ids;
-  options.limit = limit;
-  options.run_lock = mail::HoldsRunLock::yes;
-  options.connections = config().smtp.connections;
-  options.lease = std::chrono::seconds(
-      (options.batch + options.connections) * (config().smtp.timeout_seconds * 2 + config().smtp.connect_timeout_seconds));
-  return mail::deliver(db, clock(), *transport, settings.from.email, options, reminders::still_applies());
+  return *m_workspace;
 }
 
 nlohmann::ordered_json Context::deliver_after_commit(const std::vector<int64_t>& ids) {

@@ -3,6 +3,7 @@
 #include "output.hpp"
 
 #include "practice/accounts/session.hpp"
+#include "practice/app/workspace.hpp"
 #include "practice/mail/delivery.hpp"
 #include "practice/requests/requests.hpp"
 #include "practice/config/config.hpp"
@@ -49,41 +50,28 @@ public:
   // Opens the database (creating it for init), applying pending migrations.
   storage::Database& database(storage::OpenMode mode = storage::OpenMode::existing);
 
-  // Runs `f(Session&)` in one write transaction (BEGIN IMMEDIATE) and commits.
+  // The application layer's handle, on this command's connection.
+  app::Workspace& workspace();
+
+  // Runs `f(Session&)` as the acting staff member in one write transaction
+  // (the unit of work) and commits.
   template <typename F> auto write(F&& f) {
-    auto& db = database();
-    storage::Transaction tx(db, storage::TxMode::write);
-    accounts::Session s = session(db);
-    auto result = f(s);
-    tx.commit();
-    return result;
+    return workspace().write([this](storage::Database& db) { return session(db); }, std::forward<F>(f));
   }
 
   // Runs `f(Database&)` in one read transaction: a consistent snapshot.
-  template <typename F> auto read(F&& f) {
-    auto& db = database();
-    storage::Transaction tx(db, storage::TxMode::read);
-    if constexpr (std::is_void_v<decltype(f(db))>) {
-      f(db);
-      tx.commit();
-    } else {
-      auto result = f(db);
-      tx.commit();
-      return result;
-    }
-  }
+  template <typename F> auto read(F&& f) { return workspace().read(std::forward<F>(f)); }
 
   accounts::Session session(storage::Database& db);
 
   // What request operations need: config, link key and file store paths.
-  requests::Env request_env();
+  requests::Env request_env() { return workspace().env(); }
   std::string link_key_path() const { return db_path() + ".key"; }
 
-  // Delivers due messages (only `ids`, when given) under the run lock.
-  // Returns nullopt when another run holds the lock. Throws ConfigError when
-  // no transport is configured or it cannot be built.
-  std::optional<mail::DeliveryReport> deliver(const std::optional<std::vector<int64_t>>& ids,
-                                              int limit = 0);
+  // Delivers due messages (see app::Workspace::deliver).
+  std::optional<mail::DeliveryReport> deliver(const std::optional<std::vector<int64_t>>& ids, int limit = 0) {
+    return workspace().deliver(ids, limit);
+  }
 
   // After a command committed the messages `ids`: delivers them and says in
   // one line on stderr what stayed queued and why. Never fails the command.
@@ -95,6 +83,7 @@ private:
   std::optional<config::Config> m_config;
   std::unique_ptr<util::Clock> m_clock;
   std::unique_ptr<storage::Database> m_db;
+  std::unique_ptr<app::Workspace> m_workspace;
   int m_migrations_applied = 0;
 };
 

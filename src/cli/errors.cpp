@@ -20,6 +20,8 @@ std::string_view code_name(ErrorKind kind) {
     return "not_found";
   case ErrorKind::mail_unavailable:
     return "mail_unavailable";
+  case ErrorKind::unavailable:
+    return "unavailable";
   case ErrorKind::internal:
     return "internal";
   case ErrorKind::busy:
@@ -58,6 +60,7 @@ int exit_code(ErrorKind kind) {
   case ErrorKind::not_found:
     return 66;
   case ErrorKind::mail_unavailable:
+  case ErrorKind::unavailable:
     return 69;
   case ErrorKind::internal:
     return 70;

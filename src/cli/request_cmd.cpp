@@ -1,6 +1,8 @@
 #include "app.hpp"
 #include "views.hpp"
 
+#include "practice/app/actions.hpp"
+
 #include "practice/accounts/account_store.hpp"
 #include "practice/error.hpp"
 #include "practice/jobs/jobs.hpp"
@@ -396,8 +398,8 @@ void run_question_remove(const RequestOptions& o, Context& ctx) {
 
 void run_answer(const RequestOptions& o, Context& ctx) {
   const auto env = ctx.request_env();
-  const requests::AnswerInput in{o.position, o.values, o.files, o.by};
-  const auto r = ctx.write([&](accounts::Session& s) { return requests::answer(s, env, o.id, in); });
+  const requests::AnswerInput in{o.position, o.values, o.files, {}, o.by};
+  const auto r = ctx.write([&](accounts::Session& s) { return app::save_answer(s, env, o.id, in); });
   print_request(ctx, r, fmt::format("Saved the answer to question {} of request {} ({} of {} answered)",
                                     o.position, r.id,
                                     std::count_if(r.answers.begin(), r.answers.end(),
@@ -407,25 +409,16 @@ void run_answer(const RequestOptions& o, Context& ctx) {
 
 void run_submit(const RequestOptions& o, Context& ctx) {
   const auto env = ctx.request_env();
-  const auto out = ctx.write([&](accounts::Session& s) {
-    auto done = requests::submit(s, env, o.id, o.by);
-    // Automove: a job whose stage this finished moves on, in the same transaction.
-    const auto more = jobs::on_item_done(s, env, "request", o.id, "submitted");
-    done.outbox_ids.insert(done.outbox_ids.end(), more.begin(), more.end());
-    return done;
-  });
+  const auto out = ctx.write([&](accounts::Session& s) { return app::submit_request(s, env, o.id, o.by); });
   const auto mail = ctx.deliver_after_commit(out.outbox_ids);
   print_request(ctx, out.requests.front(), fmt::format("Request {} submitted", o.id), mail);
 }
 
 void run_complete(const RequestOptions& o, Context& ctx) {
   const auto env = ctx.request_env();
-  const auto [r, outbox] = ctx.write([&](accounts::Session& s) {
-    auto done = requests::complete(s, o.id);
-    return std::make_pair(done, jobs::on_item_done(s, env, "request", o.id, "completed"));
-  });
-  const auto mail = ctx.deliver_after_commit(outbox);
-  print_request(ctx, requests::get_request(ctx.database(), r.id), fmt::format("Request {} completed", r.id), mail);
+  const auto out = ctx.write([&](accounts::Session& s) { return app::complete_request(s, env, o.id); });
+  const auto mail = ctx.deliver_after_commit(out.outbox_ids);
+  print_request(ctx, out.requests.front(), fmt::format("Request {} completed", o.id), mail);
 }
 
 void run_cancel(const RequestOptions& o, Context& ctx) {

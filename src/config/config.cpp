@@ -48,6 +48,9 @@ constexpr Key k_keys[] = {
     {"reminders.send_window", Type::string},
     {"portal.base_url", Type::string},
     {"portal.link_expiry_days", Type::integer},
+    {"portal.listen", Type::string},
+    {"portal.trusted_proxies", Type::string_array},
+    {"portal.threads", Type::integer},
     {"files.max_size_mb", Type::integer},
 };
 
@@ -224,6 +227,13 @@ Config parse_config(std::string_view text, const std::string& path) {
   r.string("reminders.send_window", c.reminders.send_window);
   r.string("portal.base_url", c.portal_base_url);
   r.integer("portal.link_expiry_days", c.portal_link_expiry_days, 0, 3650);
+  r.string("portal.listen", c.portal_listen);
+  r.strings("portal.trusted_proxies", c.portal_trusted_proxies);
+  r.integer("portal.threads", c.portal_threads, 1, 64);
+  if (c.portal_base_url && !c.portal_base_url->empty() && c.portal_base_url->rfind("https://", 0) != 0 &&
+      c.portal_base_url->rfind("http://", 0) != 0) {
+    r.fail("portal.base_url", "must start with https:// (or http:// for a test set-up)");
+  }
   r.integer("files.max_size_mb", c.files_max_size_mb, 1, 10240);
   if (c.mail_transport == "smtp" && c.smtp.url.empty()) {
     r.fail("smtp.url", "must be set when mail.transport is \"smtp\"");

@@ -1,9 +1,9 @@
 #include "practice/mail/templates.hpp"
 
 #include "practice/error.hpp"
+#include "practice/util/mustache.hpp"
 
 #include <fmt/format.h>
-#include <kainjow/mustache.hpp>
 
 #include <fstream>
 #include <sstream>
@@ -12,38 +12,9 @@ namespace practice::mail {
 
 // Generated at configure time from share/practice/templates/mail/ (see src/CMakeLists.txt).
 std::optional<std::string_view> builtin_mail_template(std::string_view name);
-std::vector<std::string> builtin_template_names();
+std::vector<std::string> builtin_mail_template_names();
 
 namespace {
-
-namespace mu = kainjow::mustache;
-
-mu::data to_data(const nlohmann::json& j) {
-  if (j.is_object()) {
-    mu::data d{mu::data::type::object};
-    for (const auto& [k, v] : j.items()) {
-      d.set(k, to_data(v));
-    }
-    return d;
-  }
-  if (j.is_array()) {
-    mu::data list{mu::data::type::list};
-    for (const auto& v : j) {
-      list.push_back(to_data(v));
-    }
-    return list;
-  }
-  if (j.is_string()) {
-    return mu::data{j.get<std::string>()};
-  }
-  if (j.is_boolean()) {
-    return mu::data{j.get<bool>()};
-  }
-  if (j.is_null()) {
-    return mu::data{false};
-  }
-  return mu::data{j.dump()};
-}
 
 std::optional<std::string> read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -89,19 +60,12 @@ RenderedText render_mail_template(std::string_view name, const nlohmann::json& d
   } else if (source.compare(body_start, 2, "\r\n") == 0) {
     body_start += 2;
   }
-  const mu::data values = to_data(data);
   const auto render_part = [&](const std::string& part) {
-    mu::mustache tmpl{part};
-    if (!tmpl.is_valid()) {
-      throw ConfigError(fmt::format("{} is not a valid mustache template: {}", origin,
-                                    tmpl.error_message()));
+    try {
+      return util::render_mustache(part, data, util::Escape::none, origin);
+    } catch (const InvalidInput& e) {
+      throw ConfigError(e.what());
     }
-    tmpl.set_custom_escape([](const std::string& s) { return s; });
-    std::string text = tmpl.render(values);
-    if (!tmpl.is_valid()) {
-      throw ConfigError(fmt::format("{} failed to render: {}", origin, tmpl.error_message()));
-    }
-    return text;
   };
   RenderedText out;
   std::string subject = render_part(source.substr(k_subject.size(), eol - k_subject.size()));
@@ -111,5 +75,7 @@ RenderedText render_mail_template(std::string_view name, const nlohmann::json& d
   out.body = render_part(source.substr(body_start));
   return out;
 }
+
+std::vector<std::string> builtin_template_names() { return builtin_mail_template_names(); }
 
 } // namespace practice::mail

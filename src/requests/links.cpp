@@ -6,7 +6,7 @@
 
 #include <fmt/format.h>
 #include <openssl/crypto.h>
-#include <openssl/hmac.h>
+#include "practice/util/sha256.hpp"
 
 #include <array>
 #include <cerrno>
@@ -60,28 +60,12 @@ std::string link_token(const std::string& key, int64_t request_id, int64_t recip
                        const std::string& email, int64_t generation) {
   const std::string data = fmt::format("request:{}:{}:{}:{}", request_id, recipient_id,
                                        util::to_lower(email), generation);
-  std::array<unsigned char, EVP_MAX_MD_SIZE> mac{};
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(), mac.data(), &len);
-  std::string hex;
-  for (unsigned i = 0; i < len; ++i) {
-    hex += fmt::format("{:02x}", mac[i]);
-  }
-  return fmt::format("{}.{}.{}", request_id, recipient_id, hex);
+  return fmt::format("{}.{}.{}", request_id, recipient_id, util::hmac_sha256_hex(key, data));
 }
 
 std::string approval_link_token(const std::string& key, int64_t approval_id, const std::string& email) {
   const std::string data = fmt::format("approval:{}:{}", approval_id, util::to_lower(email));
-  std::array<unsigned char, EVP_MAX_MD_SIZE> mac{};
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(), mac.data(), &len);
-  std::string hex;
-  for (unsigned i = 0; i < len; ++i) {
-    hex += fmt::format("{:02x}", mac[i]);
-  }
-  return fmt::format("a{}.{}", approval_id, hex);
+  return fmt::format("a{}.{}", approval_id, util::hmac_sha256_hex(key, data));
 }
 
 std::optional<TokenParts> parse_token(const std::string& token) {

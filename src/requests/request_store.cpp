@@ -194,6 +194,22 @@ void RequestStore::add_answer_file(int64_t question_id, const std::string& sha25
   s.run();
 }
 
+bool RequestStore::remove_answer_file(int64_t question_id, int64_t file_id) {
+  storage::Statement s(m_db, "DELETE FROM request_answer_files WHERE id = ? AND question_id = ?");
+  s.bind_all(file_id, question_id);
+  s.run();
+  return m_db.changes() > 0;
+}
+
+void RequestStore::delete_answer(int64_t question_id) {
+  storage::Statement files(m_db, "DELETE FROM request_answer_files WHERE question_id = ?");
+  files.bind(1, question_id);
+  files.run();
+  storage::Statement s(m_db, "DELETE FROM request_answers WHERE question_id = ?");
+  s.bind(1, question_id);
+  s.run();
+}
+
 int64_t RequestStore::insert_template(const Definition& d, util::TimePoint now) {
   storage::Statement s(m_db, "INSERT INTO request_templates (name, definition, created_at) VALUES (?, ?, ?)");
   s.bind_all(d.name, definition_to_json(d).dump(), util::format_iso(now));

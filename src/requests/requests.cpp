@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -173,10 +174,14 @@ Outcome do_send(accounts::Session& s, const Env& env, Request r) {
   return out;
 }
 
-// Who a client-side action is recorded under: with --by, the recipient it
-// was entered for (the staff member is kept in the details); else the staff.
+// Who a client-side action is recorded under: a client in the portal acts as
+// themselves; with --by, the recipient it was entered for (the staff member is
+// kept in the details); else the staff.
 std::pair<audit::Actor, std::string> client_actor(accounts::Session& s, const Request& r,
                                                   const std::optional<std::string>& by) {
+  if (s.client) {
+    return {s.actor, s.client->email};
+  }
   if (!by) {
     return {s.actor, s.actor.name};
   }
@@ -194,6 +199,33 @@ std::pair<audit::Actor, std::string> client_actor(accounts::Session& s, const Re
   }
   throw InvalidInput(fmt::format("\"{}\" is not a recipient of request {}", *by, r.id),
                      "use a recipient's email or name as 'request show' lists them");
+}
+
+// How a client-side action came in, for its audit row.
+void mark_channel(const accounts::Session& s, const std::optional<std::string>& by, json& details) {
+  if (s.client) {
+    details["via"] = "portal";
+  } else if (by) {
+    details["entered_by"] = s.actor.name;
+  }
+}
+
+// The question at `position`, or NotFound.
+const Question& question_at(const Request& r, int position) {
+  if (position < 1 || position > static_cast<int>(r.questions.size())) {
+    throw NotFound(fmt::format("request {} has no question {}", r.id, position),
+                   fmt::format("see the questions with 'practice request show {}'", r.id));
+  }
+  return r.questions[static_cast<size_t>(position - 1)];
+}
+
+Request load_for_answers(accounts::Session& s, int64_t id) {
+  Request r = load(s.db, id);
+  require_access(s, r.account_id);
+  if (!accepts_answers(r.status)) {
+    refuse(r, r.status == Status::draft ? "send it before recording answers" : "it takes no more answers");
+  }
+  return r;
 }
 
 } // namespace
@@ -427,17 +459,8 @@ Request remove_question(accounts::Session& s, int64_t id, int position) {
 }
 
 Request answer(accounts::Session& s, const Env& env, int64_t id, const AnswerInput& in) {
-  Request r = load(s.db, id);
-  require_access(s, r.account_id);
-  if (!accepts_answers(r.status)) {
-    refuse(r, r.status == Status::draft ? "send it before recording answers"
-                                        : "it takes no more answers");
-  }
-  if (in.position < 1 || in.position > static_cast<int>(r.questions.size())) {
-    throw NotFound(fmt::format("request {} has no question {}", r.id, in.position),
-                   fmt::format("see the questions with 'practice request show {}'", r.id));
-  }
-  const Question& q = r.questions[static_cast<size_t>(in.position - 1)];
+  Request r = load_for_answers(s, id);
+  const Question& q = question_at(r, in.position);
   const auto [actor, by] = client_actor(s, r, in.by);
   RequestStore store(s.db);
   json details = {{"question", q.position}};
@@ -447,9 +470,9 @@ Request answer(accounts::Session& s, const Env& env, int64_t id, const AnswerInp
     }
     storage::FileStore files(env.files_root, env.max_file_size);
     json names = json::array();
-    for (const auto& path : in.files) {
-      const auto stored = files.put(s.db, path, s.now);
-      const std::string name = storage::safe_file_name(path);
+    for (size_t i = 0; i < in.files.size(); ++i) {
+      const auto stored = files.put(s.db, in.files[i], s.now);
+      const std::string name = storage::safe_file_name(i < in.file_names.size() ? in.file_names[i] : in.files[i]);
       store.add_answer_file(q.id, stored.sha256, name, stored.size, s.now);
       names.push_back({{"name", name}, {"sha256", stored.sha256}, {"size", stored.size}});
     }
@@ -463,17 +486,58 @@ Request answer(accounts::Session& s, const Env& env, int64_t id, const AnswerInp
     store.save_answer(q.id, value, by, s.now);
     details["value"] = json::parse(value);
   }
-  if (in.by) {
-    details["entered_by"] = s.actor.name;
-  }
+  mark_channel(s, in.by, details);
   const Status before = r.status;
   r.status = Status::in_progress;
   r.last_activity_at = s.now;
   store.update(r);
   if (before == Status::pending) {
-    record(s, r, "started", json::object(), actor);
+    json started = json::object();
+    mark_channel(s, in.by, started);
+    record(s, r, "started", started, actor);
   }
   record(s, r, "answered", details, actor);
+  return load(s.db, id);
+}
+
+Request clear_answer(accounts::Session& s, int64_t id, int position) {
+  Request r = load_for_answers(s, id);
+  const Question& q = question_at(r, position);
+  if (!r.answers[static_cast<size_t>(position - 1)]) {
+    return r;
+  }
+  const auto [actor, by] = client_actor(s, r, std::nullopt);
+  RequestStore store(s.db);
+  store.delete_answer(q.id);
+  r.last_activity_at = s.now;
+  store.update(r);
+  json details = {{"question", q.position}};
+  mark_channel(s, std::nullopt, details);
+  record(s, r, "answer_cleared", details, actor);
+  return load(s.db, id);
+}
+
+Request remove_answer_file(accounts::Session& s, int64_t id, int position, int64_t file_id) {
+  Request r = load_for_answers(s, id);
+  const Question& q = question_at(r, position);
+  const auto& a = r.answers[static_cast<size_t>(position - 1)];
+  const auto file = a ? std::find_if(a->files.begin(), a->files.end(), [&](const auto& f) { return f.id == file_id; })
+                      : std::vector<AttachedFile>::const_iterator{};
+  if (!a || file == a->files.end()) {
+    throw NotFound(fmt::format("question {} of request {} has no file {}", position, r.id, file_id));
+  }
+  const auto [actor, by] = client_actor(s, r, std::nullopt);
+  RequestStore store(s.db);
+  json details = {{"question", q.position}, {"file", {{"name", file->name}, {"sha256", file->sha256}}}};
+  if (a->files.size() == 1) {
+    store.delete_answer(q.id);
+  } else {
+    store.remove_answer_file(q.id, file_id);
+  }
+  r.last_activity_at = s.now;
+  store.update(r);
+  mark_channel(s, std::nullopt, details);
+  record(s, r, "file_removed", details, actor);
   return load(s.db, id);
 }
 
@@ -500,9 +564,7 @@ Outcome submit(accounts::Session& s, const Env& env, int64_t id, const std::opti
   r.last_activity_at = s.now;
   RequestStore(s.db).update(r);
   json details = json::object();
-  if (by) {
-    details["entered_by"] = s.actor.name;
-  }
+  mark_channel(s, by, details);
   record(s, r, "submitted", details, actor);
   // Tell the firm: its notify addresses and the staff assigned to the account.
   const auto notify = mail::firm_recipients(s.db, env.config, r.account_id);
@@ -610,13 +672,14 @@ std::vector<Link> links(const Env& env, const Request& r) {
 }
 
 std::optional<LinkTarget> open_link(storage::Database& db, const Env& env, const std::string& token,
-                                    util::TimePoint now) {
+                                    util::TimePoint now, LinkUse use) {
   const auto parts = parse_token(token);
   if (!parts) {
     return std::nullopt;
   }
   const auto r = RequestStore(db).get(parts->request_id);
-  if (!r || !links_active(r->status)) {
+  const auto viewable = [](Status st) { return st == Status::submitted || st == Status::completed; };
+  if (!r || !(links_active(r->status) || (use == LinkUse::view && viewable(r->status)))) {
     return std::nullopt;
   }
   const std::string key = load_or_create_link_key(env.link_key_path);

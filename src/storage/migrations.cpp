@@ -15,7 +15,7 @@ namespace {
 constexpr int64_t k_application_id = 0x50524143;
 
 // Forward-only. Never edit a migration once released: add the next one.
-constexpr std::array<std::string_view, 6> k_migrations = {
+constexpr std::array<std::string_view, 7> k_migrations = {
     // 1: firm, staff, accounts, contacts, the audit trail.
     R"sql(
 CREATE TABLE firm (
@@ -303,6 +303,31 @@ CREATE INDEX approvals_document ON approvals (document_id);
     R"sql(
 ALTER TABLE accounts ADD COLUMN reminders_paused INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE accounts ADD COLUMN reminders_paused_until TEXT;
+)sql",
+    // 7: the client portal's one-time codes and sessions. Neither secret is
+    // stored: a code is derived from the link key and the row's nonce, a
+    // session is kept by the SHA-256 of its id.
+    R"sql(
+CREATE TABLE portal_codes (
+  id         INTEGER PRIMARY KEY,
+  email      TEXT NOT NULL COLLATE NOCASE,
+  contact_id INTEGER NOT NULL REFERENCES contacts (id),
+  account_id INTEGER NOT NULL REFERENCES accounts (id),
+  nonce      TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  expires_at TEXT NOT NULL,
+  tries_left INTEGER NOT NULL,
+  state      TEXT NOT NULL CHECK (state IN ('open', 'used', 'replaced', 'exhausted'))
+) STRICT;
+CREATE INDEX portal_codes_email ON portal_codes (email, id);
+CREATE TABLE portal_sessions (
+  id_hash      TEXT PRIMARY KEY,
+  contact_id   INTEGER NOT NULL REFERENCES contacts (id),
+  account_id   INTEGER NOT NULL REFERENCES accounts (id),
+  created_at   TEXT NOT NULL,
+  last_seen_at TEXT NOT NULL,
+  ended_at     TEXT
+) STRICT;
 )sql",
 };
 

@@ -10,14 +10,23 @@
 
 namespace practice::accounts {
 
-// Everything one command runs with: the database, the one instant it happens
-// at, and who acts.
+// A client acting through the portal: a contact of one account, or a third
+// party, holding the link of one item (the portal checks which).
+struct Client {
+  int64_t account_id = 0;
+  std::optional<int64_t> contact_id; // none: a third party
+  std::string email;
+};
+
+// Everything one command or portal action runs with: the database, the one
+// instant it happens at, and who acts.
 struct Session {
   storage::Database& db;
   util::TimePoint now;
   audit::Actor actor;
-  std::optional<Staff> staff; // the acting staff member, when one acts
-  bool open_access = false;   // no staff exist yet: anyone may act
+  std::optional<Staff> staff;   // the acting staff member, when one acts
+  bool open_access = false;     // no staff exist yet: anyone may act
+  std::optional<Client> client; // a client through the portal: no staff rights
 };
 
 // Works out who acts. `as` (id, email or name) must name an active staff
@@ -27,11 +36,17 @@ struct Session {
 Session make_session(storage::Database& db, util::TimePoint now,
                      const std::optional<std::string>& as, const std::string& os_user);
 
-// Throws PermissionDenied unless a staff member acts (or no staff exist yet).
+// A session for a client acting through the portal: actor kind contact or
+// third_party, named by address. Staff-only operations refuse it.
+Session make_client_session(storage::Database& db, util::TimePoint now, const Client& client);
+
+// Throws PermissionDenied unless a staff member acts (or no staff exist yet);
+// a client never passes.
 void require_staff_actor(const Session& s);
 
 // Throws PermissionDenied unless the actor may work on the account: owner,
-// admin, "view all accounts", or assigned to it (see permissions.hpp).
+// admin, "view all accounts", or assigned to it (see permissions.hpp); a
+// client only on their own account.
 void require_account_access(const Session& s, int64_t account_id);
 
 } // namespace practice::accounts

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "practice/accounts/model.hpp"
 #include "practice/accounts/session.hpp"
 #include "practice/approvals/model.hpp"
 #include "practice/requests/requests.hpp"
@@ -43,6 +44,18 @@ Outcome resend(accounts::Session& s, const requests::Env& env, const std::option
                const std::optional<std::string>& account, const std::optional<std::string>& message);
 
 Approval get_approval(storage::Database& db, int64_t id);
+
+// What an approval link opens: the pending approval and the contact it was
+// sent to, or nullopt when the token is malformed, forged, expired ([portal]
+// link_expiry_days after the last email) or the approval is no longer
+// pending (with LinkUse::view: is cancelled, so a client can still read
+// their decision). Compares in constant time.
+struct LinkTarget {
+  Approval approval;
+  accounts::Contact contact;
+};
+std::optional<LinkTarget> open_link(storage::Database& db, const requests::Env& env, const std::string& token,
+                                    util::TimePoint now, requests::LinkUse use = requests::LinkUse::act);
 
 // Queues `template_name` to the account's contacts with notify on.
 std::vector<int64_t> notify_contacts(accounts::Session& s, const requests::Env& env, const Approval& a,

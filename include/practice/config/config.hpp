@@ -42,6 +42,9 @@ struct Config {
   ReminderConfig reminders;
   std::optional<std::string> portal_base_url;
   int portal_link_expiry_days = 0; // 0: links last while the request awaits the client
+  std::string portal_listen = "127.0.0.1:8080";
+  std::vector<std::string> portal_trusted_proxies = {"127.0.0.1", "::1"};
+  int portal_threads = 4;
   int files_max_size_mb = 25; // uploads and documents
   std::vector<std::string> warnings; // unknown keys, one sentence each
 };

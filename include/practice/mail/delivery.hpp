@@ -49,10 +49,12 @@ struct DeliveryOptions {
   HoldsRunLock run_lock = HoldsRunLock::no;
 };
 
-// Returns a reason when a queued message no longer applies (the reminder of a
-// request the client has meanwhile submitted): it is cancelled, not sent.
-using StillApplies =
-    std::function<std::optional<std::string>(storage::Database&, const OutboxRow&)>;
+// Called for each claimed row in the claiming transaction. Returns a reason
+// when the message no longer applies (the reminder of a request the client
+// has meanwhile submitted): it is cancelled, not sent. Otherwise it may put
+// into `row.message` the secrets the stored message leaves out (a one-time
+// code): they are sent but never stored.
+using StillApplies = std::function<std::optional<std::string>(storage::Database&, OutboxRow&)>;
 
 // Delivers due messages: claims small batches under a lease in short write
 // transactions, sends with no transaction open, and records each result in

@@ -40,6 +40,10 @@ public:
                    util::TimePoint at);
   void add_answer_file(int64_t question_id, const std::string& sha256, const std::string& name,
                        int64_t size, util::TimePoint at);
+  // Removes one attached file of the question; false if it has no such file.
+  bool remove_answer_file(int64_t question_id, int64_t file_id);
+  // Removes the question's answer and its files: unanswered again.
+  void delete_answer(int64_t question_id);
 
   int64_t insert_template(const Definition& d, util::TimePoint now);
   std::optional<Definition> find_template(std::string_view name_or_id);

@@ -68,10 +68,18 @@ Request remove_question(accounts::Session& s, int64_t id, int position);
 struct AnswerInput {
   int position = 0;
   std::vector<std::string> values;
-  std::vector<std::string> files;
-  std::optional<std::string> by; // a recipient (or, without login, any address)
+  std::vector<std::string> files;      // paths to copy into the file store (added to those there)
+  std::vector<std::string> file_names; // the names to record, parallel to files; empty: each path's own
+  std::optional<std::string> by;       // a recipient (or, without login, any address); a client session acts as itself
 };
+// Saves an answer (validated as its question's type requires); the request
+// goes in progress. Throws InvalidInput, NotFound (no such question), Conflict.
 Request answer(accounts::Session& s, const Env& env, int64_t id, const AnswerInput& in);
+// Takes back the answer to question `position` (and its files): unanswered again.
+Request clear_answer(accounts::Session& s, int64_t id, int position);
+// Removes one uploaded file from a file question's answer; the answer goes
+// when its last file does. Throws NotFound when the question has no such file.
+Request remove_answer_file(accounts::Session& s, int64_t id, int position, int64_t file_id);
 Outcome submit(accounts::Session& s, const Env& env, int64_t id, const std::optional<std::string>& by);
 Request complete(accounts::Session& s, int64_t id);
 Request cancel(accounts::Session& s, int64_t id, const std::optional<std::string>& reason);
@@ -91,13 +99,15 @@ std::vector<Link> links(const Env& env, const Request& r);
 // What a secret link opens: the one request and the recipient it was sent
 // to, or nullopt when the token is malformed, forged, revoked, expired
 // ([portal] link_expiry_days after the last email) or the request no
-// longer awaits the client. Compares in constant time.
+// longer awaits the client (with LinkUse::view: is a draft or cancelled,
+// so a client can still read what they submitted). Compares in constant time.
 struct LinkTarget {
   Request request;
   Recipient recipient;
 };
+enum class LinkUse { act, view };
 std::optional<LinkTarget> open_link(storage::Database& db, const Env& env, const std::string& token,
-                                    util::TimePoint now);
+                                    util::TimePoint now, LinkUse use = LinkUse::act);
 
 // Queues `template_name` (reminder, resend, ...) to each recipient with their
 // link; `dedupe_part` makes the dedupe key (empty: unique per message).

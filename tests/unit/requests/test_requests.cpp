@@ -90,7 +90,7 @@ TEST_CASE("the first answer starts the request; questions freeze; submit checks 
   auto s = f.session();
   CHECK_THROWS_AS(submit(s, f.env, r.id, std::nullopt), InvalidInput);
   CHECK(get_request(*f.db, r.id).status == Status::pending);
-  answer(s, f.env, r.id, {1, {"hello"}, {}, std::string("john@smith.test")});
+  answer(s, f.env, r.id, {1, {"hello"}, {}, {}, std::string("john@smith.test")});
   CHECK(get_request(*f.db, r.id).status == Status::in_progress);
   Question q;
   q.type = QuestionType::text;
