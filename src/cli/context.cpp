@@ -101,16 +101,19 @@ util::TimePoint Context::now() {
   return m_clock->now();
 }
 
+int Context::busy_timeout_ms() const {
+  if (const auto t = util::parse_int(env("PRACTICE_BUSY_TIMEOUT_MS")); t && *t >= 0 && *t <= 600000) {
+    return static_cast<int>(*t);
+  }
+  return 10000;
+}
+
 storage::Database& Context::database(storage::OpenMode mode) {
   if (!m_db) {
     // Every command that uses the database also runs with the config: a
     // broken config fails every such command the same way.
     config();
-    int timeout_ms = 10000;
-    if (const auto t = util::parse_int(env("PRACTICE_BUSY_TIMEOUT_MS")); t && *t >= 0) {
-      timeout_ms = static_cast<int>(*t);
-    }
-    m_db = std::make_unique<storage::Database>(db_path(), mode, timeout_ms);
+    m_db = std::make_unique<storage::Database>(db_path(), mode, busy_timeout_ms());
     m_migrations_applied = storage::apply_migrations(*m_db);
   }
   return *m_db;

@@ -76,6 +76,8 @@ public:
   // After a command committed the messages `ids`: delivers them and says in
   // one line on stderr what stayed queued and why. Never fails the command.
   nlohmann::ordered_json deliver_after_commit(const std::vector<int64_t>& ids);
+  // How long a connection waits for another writer (PRACTICE_BUSY_TIMEOUT_MS, default 10 s).
+  int busy_timeout_ms() const;
   // How many migrations opening the database applied.
   int migrations_applied() const { return m_migrations_applied; }
 

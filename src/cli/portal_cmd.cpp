@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <memory>
@@ -49,6 +50,7 @@ void run_serve(const PortalOptions& o, Context& ctx) {
   options.base_dir = ctx.base_dir();
   options.config = &config;
   options.clock = &ctx.clock();
+  options.busy_timeout_ms = std::min(ctx.busy_timeout_ms(), 5000);
   options.log = [log_mutex](const std::string& line) {
     std::lock_guard lock(*log_mutex);
     std::fprintf(stderr, "%s\n", line.c_str());
