@@ -121,7 +121,19 @@ std::vector<int64_t> queue_request_mail(accounts::Session& s, const Env& env, co
   const std::string key = load_or_create_link_key(env.link_key_path);
   json questions = json::array();
   for (const auto& q : r.questions) {
-    questions.push_back({{"number", std::to_string(q.position)}, {"prompt", q.prompt}, {"required", q.required}});
+    // Without a portal link the client answers by reply: they need the choices.
+    std::string options;
+    if (q.type == QuestionType::yesno) {
+      options = "yes / no";
+    }
+    for (const auto& o : q.options) {
+      options += (options.empty() ? "" : " / ") + o;
+    }
+    questions.push_back({{"number", std::to_string(q.position)},
+                         {"prompt", q.prompt},
+                         {"required", q.required},
+                         {"options", options.empty() ? json(nullptr) : json(options)},
+                         {"file", q.type == QuestionType::file}});
   }
   std::vector<int64_t> ids;
   for (const auto& rc : r.recipients) {
