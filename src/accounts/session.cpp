@@ -49,13 +49,17 @@ void require_staff_actor(const Session& s) {
   }
 }
 
-void require_account_access(const Session& s, int64_t account_id) {
+void require_item_access(const Session& s, int64_t account_id) {
   if (s.client) {
     if (s.client->account_id != account_id) {
       throw PermissionDenied("a client can act only on their own account's items");
     }
     return;
   }
+  require_account_access(s, account_id);
+}
+
+void require_account_access(const Session& s, int64_t account_id) {
   require_staff_actor(s);
   if (!s.staff) {
     return;

@@ -39,12 +39,17 @@ std::string derive_code(const std::string& key, int64_t id, const std::string& n
   return fmt::format("{:06}", n % 1000000);
 }
 
-std::optional<std::string> portal_code_nonce(storage::Database& db, int64_t id) {
+std::optional<std::string> portal_code_nonce(storage::Database& db, int64_t id, util::TimePoint now) {
   const auto code = PortalStore(db).get_code(id);
-  if (!code || code->state != "open") {
+  if (!code || code->state != "open" || code->tries_left <= 0 || now >= code->expires_at) {
     return std::nullopt;
   }
   return code->nonce;
+}
+
+bool code_pending(storage::Database& db, const std::string& email, util::TimePoint now) {
+  const auto code = PortalStore(db).latest_code(email);
+  return code && code->state == "open" && now < code->expires_at && code->tries_left > 0;
 }
 
 CodeIssued issue_code(accounts::Session& s, const requests::Env& env, const accounts::Contact& contact,

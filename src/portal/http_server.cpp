@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <arpa/inet.h>
+#include <dlfcn.h>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -79,7 +80,65 @@ struct HttpServer::Impl {
 
 namespace {
 
+// The libmicrohttpd entry points we use, resolved from libmicrohttpd.so.12
+// when the portal starts: it pulls in GnuTLS and a dozen more libraries, and
+// every other command would pay for mapping them at start-up.
+struct MhdApi {
+  decltype(&MHD_add_response_header) add_response_header = nullptr;
+  decltype(&MHD_create_post_processor) create_post_processor = nullptr;
+  decltype(&MHD_create_response_from_buffer) create_response_from_buffer = nullptr;
+  decltype(&MHD_create_response_from_fd) create_response_from_fd = nullptr;
+  decltype(&MHD_destroy_post_processor) destroy_post_processor = nullptr;
+  decltype(&MHD_destroy_response) destroy_response = nullptr;
+  decltype(&MHD_get_connection_info) get_connection_info = nullptr;
+  decltype(&MHD_get_connection_values) get_connection_values = nullptr;
+  decltype(&MHD_post_process) post_process = nullptr;
+  decltype(&MHD_queue_response) queue_response = nullptr;
+  decltype(&MHD_quiesce_daemon) quiesce_daemon = nullptr;
+  decltype(&MHD_start_daemon) start_daemon = nullptr;
+  decltype(&MHD_stop_daemon) stop_daemon = nullptr;
+};
+
+template <typename F> void resolve(void* lib, const char* name, F& out) {
+  void* sym = ::dlsym(lib, name);
+  if (sym == nullptr) {
+    throw Unavailable(fmt::format("libmicrohttpd has no {}", name), "install libmicrohttpd12");
+  }
+  out = reinterpret_cast<F>(sym);
+}
+
+const MhdApi& mhd() {
+  static const MhdApi api = [] {
+    void* lib = ::dlopen("libmicrohttpd.so.12", RTLD_NOW | RTLD_LOCAL);
+    if (lib == nullptr) {
+      throw Unavailable("cannot load libmicrohttpd to serve the portal",
+                        "install it with 'apt-get install libmicrohttpd12'");
+    }
+    MhdApi a;
+    resolve(lib, "MHD_add_response_header", a.add_response_header);
+    resolve(lib, "MHD_create_post_processor", a.create_post_processor);
+    resolve(lib, "MHD_create_response_from_buffer", a.create_response_from_buffer);
+    resolve(lib, "MHD_create_response_from_fd", a.create_response_from_fd);
+    resolve(lib, "MHD_destroy_post_processor", a.destroy_post_processor);
+    resolve(lib, "MHD_destroy_response", a.destroy_response);
+    resolve(lib, "MHD_get_connection_info", a.get_connection_info);
+    resolve(lib, "MHD_get_connection_values", a.get_connection_values);
+    resolve(lib, "MHD_post_process", a.post_process);
+    resolve(lib, "MHD_queue_response", a.queue_response);
+    resolve(lib, "MHD_quiesce_daemon", a.quiesce_daemon);
+    resolve(lib, "MHD_start_daemon", a.start_daemon);
+    resolve(lib, "MHD_stop_daemon", a.stop_daemon);
+    return a;
+  }();
+  return api;
+}
+
 using Clock = std::chrono::steady_clock;
+
+// A body over the limits is read on and dropped, so that the client gets its
+// 413 (a browser reads no answer before it has sent its whole body); only a
+// body this much past every limit has its connection closed instead.
+constexpr int64_t k_drain_bytes = 64 * 1024 * 1024;
 
 // One request in flight: what MHD's callbacks share.
 struct Exchange {
@@ -96,7 +155,7 @@ struct Exchange {
   ~Exchange() {
     --server.in_flight;
     if (post != nullptr) {
-      MHD_destroy_post_processor(post);
+      mhd().destroy_post_processor(post);
     }
     close_file();
     for (const auto& f : request.files) {
@@ -194,29 +253,29 @@ MHD_Result queue(MHD_Connection* c, Exchange& x, const HttpResponse& r) {
     const int fd = ::open(r.file->c_str(), O_RDONLY | O_CLOEXEC);
     struct stat st {};
     if (fd >= 0 && ::fstat(fd, &st) == 0) {
-      response = MHD_create_response_from_fd(static_cast<uint64_t>(st.st_size), fd);
+      response = mhd().create_response_from_fd(static_cast<uint64_t>(st.st_size), fd);
     } else if (fd >= 0) {
       ::close(fd);
     }
   }
   if (response == nullptr) {
-    response = MHD_create_response_from_buffer(r.body.size(), const_cast<char*>(r.body.data()), MHD_RESPMEM_MUST_COPY);
+    response = mhd().create_response_from_buffer(r.body.size(), const_cast<char*>(r.body.data()), MHD_RESPMEM_MUST_COPY);
   }
   if (response == nullptr) {
     return MHD_NO;
   }
-  MHD_add_response_header(response, "Content-Type", r.content_type.c_str());
+  mhd().add_response_header(response, "Content-Type", r.content_type.c_str());
   for (const auto& [k, v] : r.headers) {
-    MHD_add_response_header(response, k.c_str(), v.c_str());
+    mhd().add_response_header(response, k.c_str(), v.c_str());
   }
-  const MHD_Result ok = MHD_queue_response(c, static_cast<unsigned>(r.status), response);
-  MHD_destroy_response(response);
+  const MHD_Result ok = mhd().queue_response(c, static_cast<unsigned>(r.status), response);
+  mhd().destroy_response(response);
   x.status = r.status;
   return ok;
 }
 
 std::string peer_of(MHD_Connection* c) {
-  const auto* info = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+  const auto* info = mhd().get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
   if (info == nullptr || info->client_addr == nullptr) {
     return "";
   }
@@ -248,7 +307,7 @@ MHD_Result on_request(void* cls, MHD_Connection* c, const char* url, const char*
     x->request.method = method;
     x->request.path = url;
     x->request.peer = peer_of(c);
-    MHD_get_connection_values(c, MHD_HEADER_KIND, collect_header, &x->request);
+    mhd().get_connection_values(c, MHD_HEADER_KIND, collect_header, &x->request);
     try {
       if (auto early = server.handler.before_body(x->request)) {
         return queue(c, *x, *early);
@@ -264,17 +323,18 @@ MHD_Result on_request(void* cls, MHD_Connection* c, const char* url, const char*
       }
     }
     if (x->request.method == "POST") {
-      x->post = MHD_create_post_processor(c, 32 * 1024, on_field, x);
+      x->post = mhd().create_post_processor(c, 32 * 1024, on_field, x);
     }
     return MHD_YES;
   }
   if (*upload_size != 0) {
     x->body_bytes += static_cast<int64_t>(*upload_size);
-    if (x->request.body_too_large && x->body_bytes > server.limits.max_file + server.limits.max_fields) {
+    if (x->request.body_too_large &&
+        x->body_bytes > server.limits.max_file + server.limits.max_fields + k_drain_bytes) {
       return MHD_NO; // a body past every limit, still coming: close the connection
     }
     if (x->post != nullptr && !x->request.body_too_large) {
-      if (MHD_post_process(x->post, upload_data, *upload_size) != MHD_YES) {
+      if (mhd().post_process(x->post, upload_data, *upload_size) != MHD_YES) {
         x->request.body_malformed = true;
       }
     } else if (x->post == nullptr) {
@@ -374,7 +434,7 @@ HttpServer::HttpServer(const std::string& listen, const ServerLimits& limits, Ht
     : m_impl(std::make_unique<Impl>(limits, handler)) {
   m_impl->fd = bind_listen(listen, m_impl->address);
   const unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC;
-  m_impl->daemon = MHD_start_daemon(
+  m_impl->daemon = mhd().start_daemon(
       flags, 0, nullptr, nullptr, &on_request, m_impl.get(), MHD_OPTION_LISTEN_SOCKET, m_impl->fd,
       MHD_OPTION_THREAD_POOL_SIZE, static_cast<unsigned>(limits.threads), MHD_OPTION_CONNECTION_LIMIT,
       limits.connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT, limits.per_address, MHD_OPTION_CONNECTION_TIMEOUT,
@@ -394,7 +454,7 @@ void HttpServer::stop(int grace_seconds) {
   if (m_impl->daemon == nullptr) {
     return;
   }
-  const MHD_socket listening = MHD_quiesce_daemon(m_impl->daemon);
+  const MHD_socket listening = mhd().quiesce_daemon(m_impl->daemon);
   const auto until = Clock::now() + std::chrono::seconds(grace_seconds);
   while (Clock::now() < until) {
     // Idle keep-alive connections do not hold the stop up; requests do.
@@ -403,7 +463,7 @@ void HttpServer::stop(int grace_seconds) {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  MHD_stop_daemon(m_impl->daemon);
+  mhd().stop_daemon(m_impl->daemon);
   m_impl->daemon = nullptr;
   if (listening != MHD_INVALID_SOCKET) {
     ::close(listening);

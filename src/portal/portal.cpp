@@ -7,7 +7,6 @@
 #include "practice/error.hpp"
 #include "practice/requests/links.hpp"
 #include "practice/requests/requests.hpp"
-#include "practice/storage/file_store.hpp"
 #include "practice/util/mustache.hpp"
 #include "practice/util/strings.hpp"
 #include "practice/util/time.hpp"
@@ -37,8 +36,11 @@ struct Portal::Worker {
 
 namespace {
 
-constexpr std::string_view k_csp = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-                                   "form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+// portal.md's policy plus connect-src 'self': without it the browser refuses
+// the page's own autosave requests (default-src 'none' covers fetch too).
+constexpr std::string_view k_csp =
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 std::vector<std::string> segments(const std::string& path) {
   std::vector<std::string> out;
@@ -80,7 +82,8 @@ std::string masked(const std::string& email) {
   if (at == std::string::npos || at == 0) {
     return email;
   }
-  return email.substr(0, 1) + std::string(std::min<size_t>(at - 1, 6), '*') + email.substr(at);
+  // Always three stars: the mask says nothing of the name's length.
+  return email.substr(0, 1) + "***" + email.substr(at);
 }
 
 std::string origin_of(const std::string& url) {
@@ -148,12 +151,25 @@ struct Portal::Call {
   const std::string& key() const { return portal.m_key; }
   util::TimePoint now() const { return w.ws.now(); }
   std::string cookie_name() const { return https ? "__Host-practice" : "practice_session"; }
+  // A line for the portal's log (never a secret in it).
+  void warn(const std::string& line) const {
+    if (portal.m_options.log) {
+      portal.m_options.log(line);
+    }
+  }
 };
 
 std::string redact_path(const std::string& path) {
   auto parts = segments(path);
-  if (parts.size() >= 2 && (parts[0] == "r" || parts[0] == "a")) {
-    parts[1] = "…";
+  // Wherever a link's kind stands (also behind a proxy's path prefix or a
+  // doubled slash), the next segment is its token; and a segment as long as a
+  // token is one.
+  for (size_t i = 0; i < parts.size(); ++i) {
+    if ((parts[i] == "r" || parts[i] == "a") && i + 1 < parts.size()) {
+      parts[++i] = "…";
+    } else if (parts[i].size() >= 32) {
+      parts[i] = "…";
+    }
   }
   std::string out;
   for (const auto& p : parts) {
@@ -166,7 +182,14 @@ std::string client_address(const HttpRequest& request, const std::vector<std::st
   if (std::find(trusted_proxies.begin(), trusted_proxies.end(), request.peer) == trusted_proxies.end()) {
     return request.peer;
   }
-  const auto xff = request.header("x-forwarded-for");
+  // The proxy appends its hop to the last X-Forwarded-For line: a client's
+  // own earlier lines (or hops) are not to be believed.
+  std::optional<std::string> xff;
+  for (const auto& [name, value] : request.headers) {
+    if (name == "x-forwarded-for") {
+      xff = value;
+    }
+  }
   if (!xff) {
     return request.peer;
   }
@@ -321,6 +344,32 @@ static HttpResponse not_found_page(const std::string& firm) {
   return html(404, render_page(firm, "notfound", "Link not found", json::object()));
 }
 
+// When the database cannot be opened or read: a page that needs nothing from it.
+static HttpResponse no_database(const HttpRequest& request, const config::Config& config, bool busy) {
+  const std::string firm = config.firm_name ? *config.firm_name : std::string("Your accountant");
+  const std::string heading = busy ? "Busy" : "Something went wrong";
+  const std::string text = busy ? "The portal is busy: please try again in a moment."
+                                : "Something went wrong on our side. Please try again in a minute.";
+  const int status = busy ? 503 : 500;
+  HttpResponse r = wants_json(request) ? json_error(status, busy ? "busy" : "internal", text)
+                                       : html(status, render_page(firm, "notice", heading,
+                                                                  {{"heading", heading}, {"text", text}}));
+  return secured(busy ? with_retry(std::move(r), std::chrono::seconds(2)) : std::move(r));
+}
+
+// GET /healthz: for the proxy and systemd; it says nothing about the database.
+static bool is_health_check(const HttpRequest& request) {
+  const bool get = request.method == "GET" || request.method == "HEAD";
+  return get && segments(request.path) == std::vector<std::string>{"healthz"};
+}
+
+static HttpResponse health() {
+  HttpResponse r;
+  r.content_type = "text/plain; charset=utf-8";
+  r.body = "ok";
+  return secured(std::move(r));
+}
+
 static HttpResponse problem(const Portal::Call& c, int status, std::string_view code, const std::string& heading,
                             const std::string& text) {
   if (wants_json(c.http)) {
@@ -359,6 +408,22 @@ static bool needs_sign_in(Portal::Call& c, bool login_required, const std::optio
   }
   const auto s = current_session(c);
   return !(s && contact_id && s->contact_id == *contact_id);
+}
+
+// A signed-in client's successful action keeps their session alive: 12 hours
+// of idleness end it, not 12 hours after signing in. Pages do not (GET
+// changes nothing), nor do refused posts. Bookkeeping only: a busy database
+// here does not turn the action that succeeded into an error.
+static void keep_session_alive(Portal::Call& c) {
+  try {
+    const auto s = current_session(c);
+    if (s && c.now() >= s->last_seen + std::chrono::minutes(1)) {
+      storage::Transaction tx(c.w.db, storage::TxMode::write);
+      app::touch_session(c.w.db, *s, c.now());
+      tx.commit();
+    }
+  } catch (const Error&) {
+  }
 }
 
 static json layout_extra(Portal::Call& c) {
@@ -546,31 +611,28 @@ std::optional<HttpResponse> Portal::before_body(const HttpRequest& request) {
     return std::nullopt;
   }
   // Links are checked before a body is read, so nobody uploads without one.
-  Worker& w = worker();
   const std::string client = client_address(request, m_options.config->portal_trusted_proxies);
   bool found = false;
+  std::string firm;
   try {
+    Worker& w = worker();
     storage::Transaction tx(w.db, storage::TxMode::read);
     if (parts[0] == "r") {
       found = requests::open_link(w.db, w.ws.env(), parts[1], w.ws.now(), requests::LinkUse::view).has_value();
     } else {
       found = approvals::open_link(w.db, w.ws.env(), parts[1], w.ws.now(), requests::LinkUse::view).has_value();
     }
-  } catch (const Error& e) {
-    if (e.kind() == ErrorKind::busy) {
-      return secured(with_retry(json_error(503, "busy", "The portal is busy: please try again in a moment."),
-                                std::chrono::seconds(2)));
+    if (!found) {
+      firm = app::firm_name(w.db, *m_options.config);
     }
-    throw;
+  } catch (const Error& e) {
+    return no_database(request, *m_options.config, e.kind() == ErrorKind::busy);
+  } catch (const std::exception&) {
+    return no_database(request, *m_options.config, false);
   }
   if (!found) {
     if (const auto wait = m_not_found.take(client, std::chrono::steady_clock::now())) {
       return secured(with_retry(html(429, "Too many requests: please wait a moment and try again.\n"), *wait));
-    }
-    std::string firm;
-    {
-      storage::Transaction tx(w.db, storage::TxMode::read);
-      firm = app::firm_name(w.db, *m_options.config);
     }
     return secured(not_found_page(firm));
   }
@@ -639,12 +701,6 @@ HttpResponse Router::route() {
   if (parts.empty()) {
     return get ? home() : not_found();
   }
-  if (parts.size() == 1 && parts[0] == "healthz" && get) {
-    HttpResponse r;
-    r.content_type = "text/plain; charset=utf-8";
-    r.body = "ok";
-    return r;
-  }
   if (parts.size() == 2 && parts[0] == "static" && get && (parts[1] == "portal.css" || parts[1] == "portal.js")) {
     HttpResponse r;
     r.content_type = parts[1] == "portal.css" ? "text/css; charset=utf-8" : "text/javascript; charset=utf-8";
@@ -694,7 +750,12 @@ std::optional<HttpResponse> Router::refuse_forged(const std::string& binding) {
     if (const auto host = m_c.http.header("host")) {
       ours.push_back((m_c.https ? "https://" : "http://") + *host);
     }
-    if (std::find(ours.begin(), ours.end(), *origin) == ours.end()) {
+    // Under Referrer-Policy: no-referrer a browser's own form post says
+    // "Origin: null"; it is ours when the browser also says same-origin (a
+    // header no page can set). The CSRF token below is checked either way.
+    const auto site = m_c.http.header("sec-fetch-site");
+    const bool own_null = *origin == "null" && site && *site == "same-origin";
+    if (!own_null && std::find(ours.begin(), ours.end(), *origin) == ours.end()) {
       return problem(m_c, 403, "forbidden", "Not allowed", "This form was sent from another site.");
     }
   }
@@ -733,7 +794,7 @@ HttpResponse Router::request_get(const std::string& token) {
                      fmt::format("This request needs a sign-in. Please ask {} for access.", m_c.firm));
     }
     return sign_in_page(m_c, 200, "r", token, link->target.request.title, link->target.recipient.email,
-                        {{"sent", false}});
+                        {{"sent", app::code_pending(m_c.w.db, link->target.recipient.email, m_c.now())}});
   }
   return request_page(m_c, 200, *link);
 }
@@ -761,7 +822,9 @@ HttpResponse Router::request_post(const std::string& token, const std::vector<st
   }
   if (!requests::accepts_answers(target.request.status)) {
     return problem(m_c, 409, "closed", target.request.title,
-                   "This request was already submitted: it can no longer be changed here.");
+                   target.request.status == requests::Status::completed
+                       ? fmt::format("{} has marked this request done: it can no longer be changed here.", m_c.firm)
+                       : std::string("This request was already submitted: it can no longer be changed here."));
   }
   const auto env = m_c.w.ws.env();
   const auto who = [&](storage::Database&) { return client_session(client_of(target)); };
@@ -823,9 +886,22 @@ HttpResponse Router::request_post(const std::string& token, const std::vector<st
         in.files.push_back(f.path);
         in.file_names.push_back(f.name);
       }
-      const auto r = m_c.w.ws.write(
-          who, [&](accounts::Session& s) { return app::save_answer(s, env, target.request.id, in); });
-      return answer_saved(*link, r, pos);
+      std::optional<requests::Request> r;
+      try {
+        r = m_c.w.ws.write(
+            who, [&](accounts::Session& s) { return app::save_answer(s, env, target.request.id, in); });
+      } catch (const Error& e) {
+        if (e.kind() != ErrorKind::invalid_input && e.kind() != ErrorKind::not_found) {
+          throw;
+        }
+        // The upload was checked (files, within the limit): what the file
+        // store refuses now is our side's failure (a full disk), and its
+        // message names our paths, not the client's file.
+        m_c.warn(fmt::format("practice: warning: an upload could not be stored: {}", e.what()));
+        return problem(m_c, 500, "internal", "Something went wrong",
+                       "We could not store your file on our side. Please try again in a minute.");
+      }
+      return answer_saved(*link, *r, pos);
     }
     if (values.empty()) {
       const auto r =
@@ -851,7 +927,8 @@ HttpResponse Router::approval_get(const std::string& token) {
   }
   if (needs_sign_in(m_c, approval_needs_login(link->target), link->target.contact.id)) {
     return sign_in_page(m_c, 200, "a", token, "Please review " + link->target.approval.document.name,
-                        link->target.contact.email, {{"sent", false}});
+                        link->target.contact.email,
+                        {{"sent", app::code_pending(m_c.w.db, link->target.contact.email, m_c.now())}});
   }
   return approval_page(m_c, 200, *link);
 }
@@ -865,12 +942,11 @@ HttpResponse Router::approval_document(const std::string& token) {
     return problem(m_c, 403, "sign_in", "Please sign in", "Sign in with the code we email you first.");
   }
   const auto& d = link->target.approval.document;
-  const storage::FileStore files(m_c.w.ws.env().files_root, m_c.w.ws.env().max_file_size);
   HttpResponse r;
   r.content_type = "application/octet-stream";
-  r.file = files.path_of(d.sha256);
+  r.file = approvals::document_path(m_c.w.ws.env(), d);
   // Always a download, never shown inline: the name is sanitised and quoted.
-  std::string name = storage::safe_file_name(d.name);
+  std::string name = approvals::document_file_name(d);
   std::string ascii;
   for (const char ch : name) {
     ascii += (static_cast<unsigned char>(ch) < 0x20 || static_cast<unsigned char>(ch) > 0x7e || ch == '"' ||
@@ -983,7 +1059,8 @@ HttpResponse Router::send_code(const std::string& kind, const std::string& token
   if (wants_json(m_c.http)) {
     return json_response(200, {{"ok", true}});
   }
-  return sign_in_page(m_c, 200, kind, token, title, contact->email, {{"sent", true}});
+  // Post/redirect/get: the page then says a code is on its way.
+  return redirect(fmt::format("/{}/{}", kind, token));
 }
 
 HttpResponse Router::login() {
@@ -1064,7 +1141,18 @@ HttpResponse Router::logout() {
 } // namespace
 
 HttpResponse Portal::handle(HttpRequest& request) {
-  Worker& w = worker();
+  if (is_health_check(request)) {
+    return health();
+  }
+  Worker* thread_worker = nullptr;
+  try {
+    thread_worker = &worker();
+  } catch (const Error& e) {
+    return no_database(request, *m_options.config, e.kind() == ErrorKind::busy);
+  } catch (const std::exception&) {
+    return no_database(request, *m_options.config, false);
+  }
+  Worker& w = *thread_worker;
   Call c{*this, request, w, client_address(request, m_options.config->portal_trusted_proxies), false, ""};
   const auto& base = m_options.config->portal_base_url;
   const bool proxied_https = std::find(m_options.config->portal_trusted_proxies.begin(),
@@ -1086,6 +1174,9 @@ HttpResponse Portal::handle(HttpRequest& request) {
       // Pages read one snapshot; actions open their own write transaction.
       if (request.method == "POST") {
         r = router.route();
+        if (r.status < 400) {
+          keep_session_alive(c);
+        }
       } else {
         storage::Transaction tx(w.db, storage::TxMode::read);
         r = router.route();
@@ -1109,6 +1200,10 @@ HttpResponse Portal::handle(HttpRequest& request) {
       return secured(problem(c, 500, "internal", "Something went wrong",
                              "Something went wrong on our side. Please try again in a minute."));
     }
+  } catch (const std::exception&) {
+    // Still with the security headers, and nothing of the exception shown.
+    return secured(problem(c, 500, "internal", "Something went wrong",
+                           "Something went wrong on our side. Please try again in a minute."));
   }
 }
 

@@ -28,6 +28,7 @@ private:
   std::chrono::milliseconds m_every;
   std::mutex m_mutex;
   std::unordered_map<std::string, Bucket> m_buckets;
+  size_t m_prune_at = 50000; // the size that sets off the next sweep
 };
 
 } // namespace practice::portal

@@ -40,6 +40,7 @@ class Practice:
             "LANG": "C.UTF-8",
             "ASAN_OPTIONS": os.environ.get("ASAN_OPTIONS", ""),
             "UBSAN_OPTIONS": os.environ.get("UBSAN_OPTIONS", ""),
+            "TSAN_OPTIONS": os.environ.get("TSAN_OPTIONS", ""),
         }
 
     def run(self, *args, env=None, input=None, timeout=60):

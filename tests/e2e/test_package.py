@@ -22,7 +22,7 @@ def test_deb_installs_and_works(tmp_path):
     # release build takes Debian's static archive).
     linked = subprocess.run(["ldd", str(BUILD / "src" / "practice")], capture_output=True, text=True,
                             check=True).stdout
-    wanted = ["libcurl4", "tzdata"] + (["libsqlite3"] if "libsqlite3.so" in linked else [])
+    wanted = ["libcurl4", "libmicrohttpd12", "tzdata"] + (["libsqlite3"] if "libsqlite3.so" in linked else [])
     for dep in wanted:
         assert dep in info, info
     if "libsqlite3.so" not in linked:

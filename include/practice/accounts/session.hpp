@@ -45,8 +45,13 @@ Session make_client_session(storage::Database& db, util::TimePoint now, const Cl
 void require_staff_actor(const Session& s);
 
 // Throws PermissionDenied unless the actor may work on the account: owner,
-// admin, "view all accounts", or assigned to it (see permissions.hpp); a
-// client only on their own account.
+// admin, "view all accounts", or assigned to it (see permissions.hpp). A
+// client never may: this guards everything only the firm does.
 void require_account_access(const Session& s, int64_t account_id);
+
+// For what a client does to an item sent to them (answer, submit, approve,
+// disapprove): a client of that account, or staff who may work on it
+// (entering it on the client's behalf). Throws PermissionDenied otherwise.
+void require_item_access(const Session& s, int64_t account_id);
 
 } // namespace practice::accounts

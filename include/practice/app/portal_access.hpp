@@ -34,6 +34,10 @@ struct CodeIssued {
 CodeIssued issue_code(accounts::Session& s, const requests::Env& env, const accounts::Contact& contact,
                       const std::string& title);
 
+// Whether an open, unexpired code was sent to `email` (the sign-in page then
+// says so). Read-only.
+bool code_pending(storage::Database& db, const std::string& email, util::TimePoint now);
+
 struct CodeCheck {
   enum class Result { ok, wrong, none } result = Result::none; // none: no open code (expired, used up, replaced)
   int tries_left = 0;
@@ -45,9 +49,10 @@ CodeCheck check_code(accounts::Session& s, const requests::Env& env, const accou
 
 // The six digits of code row `id`. Pure given the key.
 std::string derive_code(const std::string& key, int64_t id, const std::string& nonce);
-// The nonce of code row `id` while the code is open and unexpired, for its
-// email at delivery; nullopt once it is used, replaced or expired.
-std::optional<std::string> portal_code_nonce(storage::Database& db, int64_t id);
+// The nonce of code row `id` while the code is open and unexpired at `now`,
+// for its email at delivery; nullopt once it is used, replaced, tried too
+// often or expired.
+std::optional<std::string> portal_code_nonce(storage::Database& db, int64_t id, util::TimePoint now);
 
 struct PortalSession {
   std::string id_hash;
