@@ -1,11 +1,13 @@
 #include "practice/config/config.hpp"
 
 #include "practice/error.hpp"
+#include "practice/util/strings.hpp"
 #include "practice/util/validate.hpp"
 
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include <algorithm>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -39,6 +41,11 @@ constexpr Key k_keys[] = {
     {"smtp.ca_file", Type::string},
     {"smtp.timeout_seconds", Type::integer},
     {"smtp.connect_timeout_seconds", Type::integer},
+    {"smtp.greeting_timeout_seconds", Type::integer},
+    {"smtp.command_timeout_seconds", Type::integer},
+    {"smtp.data_start_timeout_seconds", Type::integer},
+    {"smtp.data_block_timeout_seconds", Type::integer},
+    {"smtp.final_reply_timeout_seconds", Type::integer},
     {"smtp.connections", Type::integer},
     {"reminders.every_days", Type::integer},
     {"reminders.count", Type::integer},
@@ -162,6 +169,76 @@ private:
   std::string m_path;
 };
 
+bool is_host_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.';
+}
+
+// Why `url` is not smtp://HOST[:PORT] or smtps://HOST[:PORT] (a /path after
+// is curl's HELO domain); empty when it is. The port is 1 to 65535.
+std::string smtp_url_problem(std::string_view url) {
+  const std::string scheme = util::to_lower(url.substr(0, std::min(url.size(), size_t{8})));
+  std::string_view rest;
+  if (scheme.rfind("smtp://", 0) == 0) {
+    rest = url.substr(7);
+  } else if (scheme.rfind("smtps://", 0) == 0) {
+    rest = url.substr(8);
+  } else {
+    return "must start with smtp:// or smtps://";
+  }
+  const size_t end = rest.find_first_of("/?#");
+  const std::string_view authority = rest.substr(0, end);
+  const std::string_view path = end == std::string_view::npos ? std::string_view() : rest.substr(end);
+  if (authority.find('@') != std::string_view::npos) {
+    return "must not hold a user name or password (use smtp.username and smtp.password_command)";
+  }
+  std::string_view host = authority;
+  std::string_view port;
+  if (!host.empty() && host.front() == '[') {
+    const size_t close = host.find(']');
+    if (close == std::string_view::npos || close == 1 ||
+        host.substr(1, close - 1).find_first_not_of("0123456789abcdefABCDEF:.") != std::string_view::npos) {
+      return "has a malformed IPv6 address (write one as [::1])";
+    }
+    if (close + 1 < host.size()) {
+      if (host[close + 1] != ':') {
+        return "has something after the host other than :PORT";
+      }
+      port = host.substr(close + 2);
+      if (port.empty()) {
+        return "has a colon but no port after it";
+      }
+    }
+  } else {
+    if (const size_t colon = host.find(':'); colon != std::string_view::npos) {
+      port = host.substr(colon + 1);
+      host = host.substr(0, colon);
+      if (port.empty()) {
+        return "has a colon but no port after it";
+      }
+    }
+    if (host.empty()) {
+      return "names no host (it must be smtp://HOST[:PORT] or smtps://HOST[:PORT])";
+    }
+    if (!std::all_of(host.begin(), host.end(), is_host_char) || host.front() == '.' || host.front() == '-') {
+      return "has a host name with characters a host name cannot have";
+    }
+  }
+  if (!port.empty()) {
+    const auto n = port.find_first_not_of("0123456789") == std::string_view::npos && port.size() <= 5
+                       ? util::parse_int(port)
+                       : std::nullopt;
+    if (!n || *n < 1 || *n > 65535) {
+      return "has a port that is not a number from 1 to 65535";
+    }
+  }
+  if (!path.empty() && (path.front() != '/' || std::any_of(path.begin(), path.end(), [](char c) {
+                          return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f;
+                        }))) {
+    return "has a query, a fragment or spaces after the host";
+  }
+  return {};
+}
+
 void collect_unknown(const toml::table& t, const std::string& prefix, const std::set<std::string>& known,
                      const std::string& path, std::vector<std::string>& warnings) {
   for (const auto& [k, v] : t) {
@@ -209,6 +286,11 @@ Config parse_config(std::string_view text, const std::string& path) {
   r.one_of("mail.transport", c.mail_transport, {"smtp", "file"});
   r.string("mail.dir", c.mail_dir);
   r.string("smtp.url", c.smtp.url);
+  if (!c.smtp.url.empty()) {
+    if (const std::string why = smtp_url_problem(c.smtp.url); !why.empty()) {
+      r.fail("smtp.url", fmt::format("{}; it is \"{}\"", why, c.smtp.url));
+    }
+  }
   r.string("smtp.security", c.smtp.security);
   r.one_of("smtp.security", c.smtp.security, {"starttls", "tls", "none"});
   r.string("smtp.username", c.smtp.username);
@@ -218,6 +300,11 @@ Config parse_config(std::string_view text, const std::string& path) {
   r.string("smtp.ca_file", c.smtp.ca_file);
   r.integer("smtp.timeout_seconds", c.smtp.timeout_seconds, 1, 3600);
   r.integer("smtp.connect_timeout_seconds", c.smtp.connect_timeout_seconds, 1, 600);
+  r.integer("smtp.greeting_timeout_seconds", c.smtp.greeting_timeout_seconds, 1, 3600);
+  r.integer("smtp.command_timeout_seconds", c.smtp.command_timeout_seconds, 1, 3600);
+  r.integer("smtp.data_start_timeout_seconds", c.smtp.data_start_timeout_seconds, 1, 3600);
+  r.integer("smtp.data_block_timeout_seconds", c.smtp.data_block_timeout_seconds, 1, 3600);
+  r.integer("smtp.final_reply_timeout_seconds", c.smtp.final_reply_timeout_seconds, 1, 3600);
   r.integer("smtp.connections", c.smtp.connections, 1, 16);
   r.integer("reminders.every_days", c.reminders.every_days, 1, 365);
   r.integer("reminders.count", c.reminders.count, 0, 100);

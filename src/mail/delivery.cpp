@@ -1,5 +1,6 @@
 #include "practice/mail/delivery.hpp"
 
+#include "practice/mail/message.hpp"
 #include "practice/util/random.hpp"
 
 #include <fmt/format.h>
@@ -55,9 +56,12 @@ std::vector<std::string> dead_owners(OutboxStore& store, const std::string& host
 // calling thread hands them rows and takes back results; only it touches the
 // database. One token, taken at the hand-over gate and given back once the
 // result is recorded, keeps a single message at a time between its final dot
-// and its commit.
+// and its commit. At the gate the calling thread records the hand-over
+// (`handover`, which must not throw) before the final dot goes out.
 class Senders {
 public:
+  using Handover = std::function<bool(const OutboxRow&)>;
+
   struct Done {
     OutboxRow row;
     SendResult result;
@@ -66,7 +70,8 @@ public:
     std::exception_ptr error;
   };
 
-  Senders(Transport& first, std::string from, int wanted) : m_from(std::move(from)) {
+  Senders(Transport& first, std::string from, int wanted, Handover handover)
+      : m_from(std::move(from)), m_handover(std::move(handover)) {
     m_transports.push_back(&first);
     for (int i = 1; i < wanted; ++i) {
       auto t = first.another();
@@ -88,6 +93,7 @@ public:
     }
     m_work.notify_all();
     m_token.notify_all();
+    m_answer.notify_all();
     for (auto& t : m_threads) {
       t.join();
     }
@@ -111,9 +117,13 @@ public:
   void submit(OutboxRow row) {
     if (capacity() == 1) {
       // One connection: send right here. Each result is recorded before the
-      // next send starts, so no gate is needed, and no thread hand-offs.
+      // next send starts, so the gate only records the hand-over, on this
+      // thread, and there are no thread hand-offs.
       Done d;
-      d.result = m_transports.front()->send(m_from, row.rcpt, row.message, row.message_id);
+      Transport& t = *m_transports.front();
+      t.set_handover_gate([this, &row] { return m_handover(row); });
+      d.result = t.send(m_from, row.rcpt, row.message, row.message_id);
+      t.set_handover_gate(nullptr);
       d.row = std::move(row);
       const std::lock_guard lock(m_mutex);
       m_done.push_back(std::move(d));
@@ -129,12 +139,24 @@ public:
     m_work.notify_one();
   }
 
+  // The next result; meanwhile records the hand-over a sender asks for.
   Done next() {
     std::unique_lock lock(m_mutex);
-    m_done_cv.wait(lock, [&] { return !m_done.empty(); });
-    Done d = std::move(m_done.front());
-    m_done.pop_front();
-    return d;
+    for (;;) {
+      m_done_cv.wait(lock, [&] { return !m_done.empty() || m_asked == Asked::asked; });
+      if (m_asked == Asked::asked) {
+        const OutboxRow& row = *m_asked_row;
+        lock.unlock();
+        const bool granted = m_handover(row);
+        lock.lock();
+        m_asked = granted ? Asked::granted : Asked::refused;
+        m_answer.notify_all();
+        continue;
+      }
+      Done d = std::move(m_done.front());
+      m_done.pop_front();
+      return d;
+    }
   }
 
   void give_back_token() {
@@ -148,7 +170,8 @@ public:
 private:
   void run(Transport& t) {
     bool gated = false;
-    t.set_handover_gate([this, &gated] {
+    const OutboxRow* current = nullptr;
+    t.set_handover_gate([this, &gated, &current] {
       std::unique_lock lock(m_mutex);
       m_token.wait(lock, [&] { return !m_token_taken || m_closing; });
       if (m_closing) {
@@ -156,7 +179,15 @@ private:
       }
       m_token_taken = true;
       gated = true;
-      return true;
+      // Only the token holder asks, so one question at a time.
+      m_asked_row = current;
+      m_asked = Asked::asked;
+      m_done_cv.notify_one();
+      m_answer.wait(lock, [&] { return m_asked != Asked::asked || m_closing; });
+      const bool granted = m_asked == Asked::granted;
+      m_asked = Asked::none;
+      m_asked_row = nullptr;
+      return granted;
     });
     struct Ungate {
       Transport& t;
@@ -174,6 +205,7 @@ private:
         m_jobs.pop_front();
       }
       gated = false;
+      current = &d.row;
       try {
         d.result = t.send(m_from, d.row.rcpt, d.row.message, d.row.message_id);
       } catch (...) {
@@ -202,12 +234,17 @@ private:
     }
   }
 
+  enum class Asked { none, asked, granted, refused };
+
   std::string m_from;
+  Handover m_handover;
   std::vector<Transport*> m_transports;
   std::vector<std::unique_ptr<Transport>> m_owned;
   std::vector<std::thread> m_threads;
   mutable std::mutex m_mutex;
-  std::condition_variable m_work, m_done_cv, m_token;
+  std::condition_variable m_work, m_done_cv, m_token, m_answer;
+  Asked m_asked = Asked::none;
+  const OutboxRow* m_asked_row = nullptr;
   std::deque<OutboxRow> m_jobs;
   std::deque<Done> m_done;
   int m_slots = 1;
@@ -285,7 +322,37 @@ DeliveryReport deliver(storage::Database& db, const util::Clock& clock, Transpor
   bool exhausted = false;
   bool opened = false;
   int in_flight = 0;
-  Senders senders(transport, from, std::max(1, options.connections));
+  // Past its gate a message may wait for the server's final reply as long
+  // as the transport allows: its lease covers that much at least.
+  const auto handover_lease =
+      std::max<std::chrono::seconds>(options.lease, transport.longest_reply() + std::chrono::minutes(1));
+  std::exception_ptr handover_error;
+  // Runs on this thread (the database's), just before a message's final dot.
+  const auto handover = [&](const OutboxRow& row) -> bool {
+    try {
+      const auto now = clock.now();
+      storage::Transaction tx(db, storage::TxMode::write);
+      const bool held = store.mark_handed_over(row.id, owner, row.dated_at.value_or(now), now, now + handover_lease);
+      tx.commit();
+      return held; // false: another run took the row over, so this one must not send it
+    } catch (...) {
+      // It is called from inside a transport (libcurl's callback): no
+      // exception may pass; the send is abandoned and the error rethrown below.
+      handover_error = std::current_exception();
+      return false;
+    }
+  };
+  Senders senders(transport, from, std::max(1, options.connections), handover);
+
+  // The Date a message goes out with: the time it is first handed to the
+  // server, kept by every later attempt (read back from dated_at).
+  const auto dated = [&](OutboxRow row) {
+    if (!row.dated_at) {
+      row.dated_at = clock.now();
+      row.message = with_date(row.message, *row.dated_at);
+    }
+    return row;
+  };
 
   // Claims up to one batch into `pending`; marks `exhausted` when nothing is left.
   const auto claim_more = [&] {
@@ -330,7 +397,7 @@ DeliveryReport deliver(storage::Database& db, const util::Clock& clock, Transpor
       claim_more();
     }
     while (!report.stopped && !pending.empty() && in_flight < senders.slots()) {
-      senders.submit(std::move(pending.front()));
+      senders.submit(dated(std::move(pending.front())));
       pending.pop_front();
       ++in_flight;
     }
@@ -344,6 +411,10 @@ DeliveryReport deliver(storage::Database& db, const util::Clock& clock, Transpor
     --in_flight;
     if (d.error) {
       std::rethrow_exception(d.error);
+    }
+    if (handover_error) {
+      // The row stays 'sending' unmarked: a later run takes it over.
+      std::rethrow_exception(handover_error);
     }
     const SendResult& sent = d.result;
     const OutboxRow& row = d.row;

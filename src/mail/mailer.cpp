@@ -82,6 +82,12 @@ std::optional<int64_t> queue_mail(storage::Database& db, const MailSettings& set
   return OutboxStore(db).enqueue(row, now);
 }
 
+std::vector<OutboxRow> list_outbox(storage::Database& db, std::optional<OutboxState> state, int limit) {
+  return OutboxStore(db).list(state, limit);
+}
+
+std::optional<OutboxRow> find_outbox_message(storage::Database& db, int64_t id) { return OutboxStore(db).get(id); }
+
 std::unique_ptr<Transport> make_transport(const config::Config& config, const std::string& base_dir,
                                           const std::string& helo_domain) {
   if (!config.mail_transport) {
@@ -100,8 +106,18 @@ std::unique_ptr<Transport> make_transport(const config::Config& config, const st
   s.username = config.smtp.username;
   s.ca_file = config.smtp.ca_file;
   s.helo_domain = helo_domain;
-  s.timeout_seconds = config.smtp.timeout_seconds;
-  s.connect_timeout_seconds = config.smtp.connect_timeout_seconds;
+  const auto& c = config.smtp;
+  s.timeouts.connect = std::chrono::seconds(c.connect_timeout_seconds);
+  s.timeouts.greeting = std::chrono::seconds(c.greeting_timeout_seconds);
+  s.timeouts.command = std::chrono::seconds(c.command_timeout_seconds);
+  s.timeouts.data_start = std::chrono::seconds(c.data_start_timeout_seconds);
+  s.timeouts.data_block = std::chrono::seconds(c.data_block_timeout_seconds);
+  s.timeouts.final_reply = std::chrono::seconds(c.final_reply_timeout_seconds);
+  if (c.timeout_seconds > 0) {
+    // The old single setting, when a config still has it: every reply.
+    s.timeouts.greeting = s.timeouts.command = s.timeouts.data_start = s.timeouts.final_reply =
+        std::chrono::seconds(c.timeout_seconds);
+  }
   if (s.username) {
     if (config.smtp.password_command) {
       s.password = util::first_line_of(*config.smtp.password_command, "smtp.password_command",

@@ -2,6 +2,7 @@
 
 #include "practice/error.hpp"
 #include "practice/util/random.hpp"
+#include "practice/util/strings.hpp"
 #include "practice/util/validate.hpp"
 
 #include <fmt/format.h>
@@ -247,6 +248,34 @@ std::string rfc5322_date(util::TimePoint t) {
   return fmt::format("{}, {:02} {} {:04} {:02}:{:02}:{:02} +0000", k_days[size_t(weekday)],
                      unsigned(ymd.day()), k_months[unsigned(ymd.month()) - 1], int(ymd.year()),
                      hms.hours().count(), hms.minutes().count(), hms.seconds().count());
+}
+
+std::string with_date(std::string_view message, util::TimePoint t) {
+  const std::string line = "Date: " + rfc5322_date(t) + "\r\n";
+  // The header block ends at the first empty line.
+  size_t pos = 0;
+  while (pos < message.size()) {
+    const size_t eol = message.find("\r\n", pos);
+    const size_t end = eol == std::string_view::npos ? message.size() : eol + 2;
+    if (end - pos <= 2) {
+      break; // the empty line: no Date header
+    }
+    const std::string_view name = message.substr(pos, 5);
+    if (name.size() == 5 && name[4] == ':' && util::to_lower(name.substr(0, 4)) == "date") {
+      // A folded value would go on in lines that start with white space.
+      size_t stop = end;
+      while (stop < message.size() && (message[stop] == ' ' || message[stop] == '\t')) {
+        const size_t next = message.find("\r\n", stop);
+        stop = next == std::string_view::npos ? message.size() : next + 2;
+      }
+      std::string out;
+      out.reserve(message.size() + line.size());
+      out.append(message.substr(0, pos)).append(line).append(message.substr(stop));
+      return out;
+    }
+    pos = end;
+  }
+  return line + std::string(message);
 }
 
 std::string render(const Message& m) {

@@ -1,5 +1,8 @@
 #include "practice/mail/outbox_store.hpp"
 
+#include "practice/mail/message.hpp"
+
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -11,7 +14,7 @@ namespace {
 constexpr std::string_view k_columns = R"sql(
 SELECT id, dedupe_key, kind, item, account_id, rcpt, message_id, subject, message, state,
        attempts, uncertain, next_attempt_at, first_attempt_at, lease_owner, lease_until,
-       last_code, last_reply, created_at, sent_at
+       last_code, last_reply, created_at, sent_at, dated_at, handed_over_at
 FROM outbox)sql";
 
 OutboxRow read_row(const storage::Statement& s) {
@@ -36,7 +39,20 @@ OutboxRow read_row(const storage::Statement& s) {
   r.last_reply = s.opt_text(17);
   r.created_at = s.time(18);
   r.sent_at = s.opt_time(19);
+  r.dated_at = s.opt_time(20);
+  r.handed_over_at = s.opt_time(21);
+  if (r.dated_at) {
+    // The message as it went out: dated when first handed to the server.
+    r.message = with_date(r.message, *r.dated_at);
+  }
   return r;
+}
+
+// "250 2.0.0 queued": a line as the server sent it, starting with its code.
+bool is_reply_line(std::string_view reply) {
+  const auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  return reply.size() >= 3 && std::all_of(reply.begin(), reply.begin() + 3, digit) &&
+         (reply.size() == 3 || reply[3] == ' ' || reply[3] == '-');
 }
 
 } // namespace
@@ -55,6 +71,16 @@ std::string_view to_string(OutboxState s) {
     return "cancelled";
   }
   return "queued";
+}
+
+std::string last_reply_text(const OutboxRow& r) {
+  if (r.last_reply && !r.last_reply->empty()) {
+    if (is_reply_line(*r.last_reply) || !r.last_code) {
+      return *r.last_reply; // the server's own line carries its code
+    }
+    return fmt::format("{} (last reply {})", *r.last_reply, *r.last_code);
+  }
+  return r.last_code ? std::to_string(*r.last_code) : std::string("-");
 }
 
 std::optional<OutboxState> parse_outbox_state(std::string_view s) {
@@ -96,13 +122,20 @@ std::vector<OutboxRow> OutboxStore::claim(const std::string& owner, util::TimePo
   const std::string iso_now = util::format_iso(now);
   storage::Statement s(m_db, std::string(R"sql(
 UPDATE outbox
-SET state = 'sending', lease_owner = ?1, lease_until = ?2, attempts = attempts + 1
+SET state = 'sending', lease_owner = ?1, lease_until = ?2, attempts = attempts + 1,
+    -- Taken over from a run that stopped past the final dot: the server may
+    -- have the message already, so sending it again may make a duplicate.
+    uncertain = uncertain + (state = 'sending' AND handed_over_at IS NOT NULL),
+    handed_over_at = NULL
 WHERE id IN (
   -- Two searches, each along the outbox_due index: a single one with OR
   -- would read and sort every due row for each batch.
   SELECT id FROM (
     SELECT id, next_attempt_at FROM outbox
-    WHERE state = 'sending' AND (lease_until < ?3 OR lease_owner IN (SELECT value FROM json_each(?4)))
+    -- Never this run's own rows: one whose lease ran out while it waited
+    -- in the run's batch is still the run's to send.
+    WHERE state = 'sending' AND lease_owner IS NOT ?1
+      AND (lease_until < ?3 OR lease_owner IN (SELECT value FROM json_each(?4)))
       AND (?5 IS NULL OR id IN (SELECT value FROM json_each(?5)))
     UNION ALL
     SELECT id, next_attempt_at FROM (
@@ -123,6 +156,7 @@ RETURNING id)sql"));
   rows.reserve(claimed.size());
   for (const auto id : claimed) {
     if (auto r = get(id)) {
+      r->claimed_at = now;
       rows.push_back(std::move(*r));
     }
   }
@@ -143,18 +177,32 @@ std::vector<std::string> OutboxStore::sending_owners() {
   return out;
 }
 
+bool OutboxStore::mark_handed_over(int64_t id, const std::string& owner, util::TimePoint date,
+                                   util::TimePoint now, util::TimePoint lease_until) {
+  storage::Statement s(m_db, R"sql(
+UPDATE outbox
+SET dated_at = coalesce(dated_at, ?3), handed_over_at = ?4,
+    lease_until = CASE WHEN lease_until IS NULL OR lease_until < ?5 THEN ?5 ELSE lease_until END
+WHERE id = ?1 AND state = 'sending' AND lease_owner = ?2)sql");
+  s.bind_all(id, owner, util::format_iso(date), util::format_iso(now), util::format_iso(lease_until));
+  s.run();
+  return m_db.changes() == 1;
+}
+
 bool OutboxStore::record(int64_t id, const std::string& owner, const AttemptResult& r,
                          util::TimePoint now) {
   storage::Statement s(m_db, R"sql(
 UPDATE outbox
-SET state = ?3, lease_owner = NULL, lease_until = NULL,
+SET state = ?3, lease_owner = NULL, lease_until = NULL, handed_over_at = NULL,
     uncertain = uncertain + ?5, attempts = attempts - ?6,
     -- An attempt that never reached the message (the server was down or
-    -- refused us) leaves its schedule and history as they were.
+    -- refused us) leaves its schedule and history as they were...
     next_attempt_at = CASE WHEN ?6 = 1 THEN next_attempt_at ELSE ?4 END,
     first_attempt_at = CASE WHEN ?6 = 1 THEN first_attempt_at ELSE coalesce(first_attempt_at, ?9) END,
-    last_code = CASE WHEN ?6 = 1 THEN last_code ELSE coalesce(?7, last_code) END,
-    last_reply = CASE WHEN ?6 = 1 THEN last_reply ELSE coalesce(?8, last_reply) END,
+    -- ...but its reason (connection refused, no STARTTLS) is what the firm
+    -- needs to see; a result without a reply line keeps the last one.
+    last_code = CASE WHEN ?8 IS NULL THEN coalesce(?7, last_code) ELSE ?7 END,
+    last_reply = coalesce(?8, last_reply),
     sent_at = CASE WHEN ?3 = 'sent' THEN ?9 ELSE sent_at END
 WHERE id = ?1 AND state = 'sending' AND lease_owner = ?2)sql");
   s.bind_all(id, owner, to_string(r.state), util::format_iso(r.next_attempt_at),
@@ -176,11 +224,28 @@ WHERE id = ?1 AND state = 'sending' AND lease_owner = ?2)sql");
 
 void OutboxStore::cancel(int64_t id, const std::string& owner, const std::string& why) {
   storage::Statement s(m_db, R"sql(
-UPDATE outbox SET state = 'cancelled', lease_owner = NULL, lease_until = NULL,
-                  attempts = attempts - 1, last_reply = ?3
+UPDATE outbox SET state = 'cancelled', lease_owner = NULL, lease_until = NULL, handed_over_at = NULL,
+                  attempts = attempts - 1, last_code = NULL, last_reply = ?3
 WHERE id = ?1 AND state = 'sending' AND lease_owner = ?2)sql");
   s.bind_all(id, owner, why);
   s.run();
+}
+
+std::optional<OutboxRow> OutboxStore::newer_for_recipient(const OutboxRow& row,
+                                                         const std::vector<std::string>& kinds) {
+  if (!row.item) {
+    return std::nullopt;
+  }
+  storage::Statement s(m_db, std::string(k_columns) + R"sql(
+WHERE item = ?1 AND id > ?2 AND rcpt = ?3 COLLATE NOCASE
+  AND kind IN (SELECT value FROM json_each(?4))
+  AND state IN ('queued', 'sending', 'sent')
+ORDER BY id DESC LIMIT 1)sql");
+  s.bind_all(*row.item, row.id, row.rcpt, nlohmann::json(kinds).dump());
+  if (!s.step()) {
+    return std::nullopt;
+  }
+  return read_row(s);
 }
 
 std::optional<OutboxRow> OutboxStore::get(int64_t id) {

@@ -6,9 +6,11 @@
 #include <curl/curl.h>
 #include <fmt/format.h>
 
+#include <chrono>
 #include <cstring>
 #include <functional>
 #include <dlfcn.h>
+#include <sys/socket.h>
 
 namespace practice::mail {
 
@@ -60,26 +62,107 @@ const CurlApi& curl_api() {
   return api;
 }
 
-struct ReadCursor {
+using Steady = std::chrono::steady_clock;
+
+// One send as the callbacks see it: the message going out and the stage
+// clock that libcurl's trace and progress calls move.
+struct Conversation {
   std::string_view data;
   size_t pos = 0;
   std::function<bool()> gate; // passed before the last bytes go out
+  bool abandoned = false;     // the gate said no
+  SmtpStageClock stages;
+  curl_off_t uploaded = 0;
+  bool timed_out = false; // a stage ran past its limit: the progress callback ended the send
 };
 
 size_t read_body(char* buffer, size_t size, size_t nitems, void* userdata) {
-  auto* cur = static_cast<ReadCursor*>(userdata);
-  const size_t n = std::min(size * nitems, cur->data.size() - cur->pos);
-  if (n > 0 && cur->pos + n == cur->data.size() && cur->gate && !cur->gate()) {
+  auto* c = static_cast<Conversation*>(userdata);
+  if (c == nullptr) {
+    return 0;
+  }
+  const size_t n = std::min(size * nitems, c->data.size() - c->pos);
+  if (n > 0 && c->pos + n == c->data.size() && c->gate && !c->gate()) {
+    c->abandoned = true;
     return CURL_READFUNC_ABORT; // nothing handed over: not delivered
   }
-  std::memcpy(buffer, cur->data.data() + cur->pos, n);
-  cur->pos += n;
+  std::memcpy(buffer, c->data.data() + c->pos, n);
+  c->pos += n;
+  if (n > 0) {
+    const auto now = Steady::now();
+    c->stages.data_moved(now);
+    if (c->pos == c->data.size()) {
+      c->stages.data_done(now); // from here on, the wait for the final reply
+    }
+  }
   return n;
+}
+
+// libcurl's trace, for the stage clock: the connection, each command's verb
+// and each reply line. Nothing is kept or printed (the AUTH lines carry the
+// password; the message goes past as DATA_OUT and is not looked at).
+int on_trace(CURL* /*handle*/, curl_infotype type, char* data, size_t size, void* userdata) {
+  auto* c = static_cast<Conversation*>(userdata);
+  if (c == nullptr) {
+    return 0; // between sends (closing the connection)
+  }
+  const std::string_view text(data, size);
+  const auto now = Steady::now();
+  if (type == CURLINFO_TEXT) {
+    if (text.rfind("Connected to ", 0) == 0) {
+      c->stages.connected(now);
+    }
+    return 0;
+  }
+  if (type != CURLINFO_HEADER_OUT && type != CURLINFO_HEADER_IN) {
+    return 0;
+  }
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t eol = text.find('\n', pos);
+    eol = eol == std::string_view::npos ? text.size() : eol;
+    std::string_view line = text.substr(pos, eol - pos);
+    if (!line.empty() && line.back() == '\r') {
+      line.remove_suffix(1);
+    }
+    if (!line.empty()) {
+      if (type == CURLINFO_HEADER_OUT) {
+        c->stages.sent(line, now);
+      } else {
+        c->stages.received(line, now);
+      }
+    }
+    pos = eol + 1;
+  }
+  return 0;
+}
+
+// Called about once a second whatever the stage: ends the send when the
+// stage it is in has run out of time.
+int on_progress(void* userdata, curl_off_t /*dltotal*/, curl_off_t /*dlnow*/, curl_off_t /*ultotal*/,
+                curl_off_t ulnow) {
+  auto* c = static_cast<Conversation*>(userdata);
+  if (c == nullptr) {
+    return 0; // between sends (closing the connection)
+  }
+  const auto now = Steady::now();
+  if (ulnow > c->uploaded) {
+    c->uploaded = ulnow;
+    c->stages.data_moved(now);
+  }
+  if (c->stages.expired(now)) {
+    c->timed_out = true;
+    return 1;
+  }
+  return 0;
 }
 
 // Keeps the last SMTP reply line (e.g. "250 2.0.0 queued as 4F1x").
 size_t read_reply(char* buffer, size_t size, size_t nitems, void* userdata) {
   auto* last = static_cast<std::string*>(userdata);
+  if (last == nullptr) {
+    return size * nitems; // the QUIT of a connection closed between sends
+  }
   std::string line(buffer, size * nitems);
   while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) {
     line.pop_back();
@@ -90,8 +173,24 @@ size_t read_reply(char* buffer, size_t size, size_t nitems, void* userdata) {
   return size * nitems;
 }
 
-bool starts_with(const std::string& s, std::string_view prefix) {
+bool starts_with(std::string_view s, std::string_view prefix) {
   return s.compare(0, prefix.size(), prefix) == 0;
+}
+
+// libcurl's "Failed to connect to h port p after 0 ms: ...": the time is noise.
+std::string tidy_error(std::string_view error) {
+  std::string out(error);
+  const size_t after = out.find(" after ");
+  if (after != std::string::npos) {
+    const size_t ms = out.find(" ms", after);
+    if (ms != std::string::npos && out.find_first_not_of("0123456789", after + 7) == ms) {
+      out.erase(after, ms + 3 - after);
+    }
+  }
+  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) {
+    out.pop_back();
+  }
+  return out;
 }
 
 } // namespace
@@ -139,6 +238,31 @@ Outcome classify(int curl_code, long response, bool all_uploaded) {
   return Outcome::temporary;
 }
 
+SendResult send_result(int curl_code, long response, bool all_uploaded, std::string_view reply_line,
+                       std::string_view error, const SmtpStageClock* timed_out) {
+  SendResult r;
+  r.outcome = timed_out != nullptr ? timed_out->outcome() : classify(curl_code, response, all_uploaded);
+  const bool done = curl_code == CURLE_OK && response / 100 == 2;
+  const bool refused = curl_code != CURLE_OK && (response / 100 == 4 || response / 100 == 5);
+  if ((done || refused) && timed_out == nullptr && starts_with(reply_line, std::to_string(response))) {
+    r.code = static_cast<int>(response); // the server's own words, which carry the code
+    r.reply = std::string(reply_line);
+    return r;
+  }
+  r.reply = timed_out != nullptr ? timed_out->reason() : tidy_error(error);
+  if (r.outcome == Outcome::unknown && timed_out == nullptr) {
+    r.reply = "no reply after the final dot: " + r.reply;
+  }
+  // Before the transaction (no connection, no STARTTLS, no TLS) there is no
+  // reply to show; inside it, the last code tells how far it got.
+  const bool in_transaction = r.outcome == Outcome::temporary || r.outcome == Outcome::unknown ||
+                              r.outcome == Outcome::permanent;
+  if (response != 0 && in_transaction) {
+    r.code = static_cast<int>(response);
+  }
+  return r;
+}
+
 struct SmtpTransport::Impl {
   SmtpSettings settings;
   std::string url;
@@ -153,6 +277,21 @@ struct SmtpTransport::Impl {
       curl_api().easy_cleanup(handle);
       handle = nullptr;
     }
+  }
+
+  // After a failure. libcurl 7.88 may keep the connection cached (a
+  // timed-out final reply, reliability.md R-SMTP-2); closing it sends QUIT
+  // and waits for a reply that an out-of-step server may never give, as
+  // long as the longest reply timeout. Shut the socket first: the QUIT then
+  // fails at once.
+  void drop_after_failure() {
+    if (handle != nullptr) {
+      curl_socket_t fd = CURL_SOCKET_BAD;
+      if (curl_api().easy_getinfo(handle, CURLINFO_ACTIVESOCKET, &fd) == CURLE_OK && fd != CURL_SOCKET_BAD) {
+        ::shutdown(fd, SHUT_RDWR);
+      }
+    }
+    drop();
   }
 
   CURL* get(std::string_view from) {
@@ -182,15 +321,24 @@ struct SmtpTransport::Impl {
     const std::string envelope_from(from);
     c.easy_setopt(handle, CURLOPT_MAIL_FROM, envelope_from.c_str());
     c.easy_setopt(handle, CURLOPT_UPLOAD, 1L);
-    c.easy_setopt(handle, CURLOPT_CONNECTTIMEOUT, static_cast<long>(settings.connect_timeout_seconds));
-    c.easy_setopt(handle, CURLOPT_SERVER_RESPONSE_TIMEOUT, static_cast<long>(settings.timeout_seconds));
-    c.easy_setopt(handle, CURLOPT_LOW_SPEED_LIMIT, 1L);
-    c.easy_setopt(handle, CURLOPT_LOW_SPEED_TIME, 120L);
+    // The stage limits are kept by on_progress. libcurl's own limits stay
+    // behind them as a backstop: its connect timeout also covers the
+    // greeting and the EHLO, STARTTLS and AUTH exchanges (7.88), its reply
+    // timeout is one for every reply, and no low-speed limit, which would
+    // also cut the wait for the final reply short.
+    const SmtpTimeouts& t = settings.timeouts;
+    c.easy_setopt(handle, CURLOPT_CONNECTTIMEOUT, static_cast<long>((t.connect + t.greeting + 8 * t.command).count()));
+    c.easy_setopt(handle, CURLOPT_SERVER_RESPONSE_TIMEOUT, static_cast<long>(t.longest_reply().count()));
     c.easy_setopt(handle, CURLOPT_NOSIGNAL, 1L);
     c.easy_setopt(handle, CURLOPT_ERRORBUFFER, error);
     c.easy_setopt(handle, CURLOPT_READFUNCTION, read_body);
     c.easy_setopt(handle, CURLOPT_HEADERFUNCTION, read_reply);
-    // Never CURLOPT_VERBOSE: its trace carries the AUTH exchange.
+    c.easy_setopt(handle, CURLOPT_NOPROGRESS, 0L);
+    c.easy_setopt(handle, CURLOPT_XFERINFOFUNCTION, on_progress);
+    // The trace goes to on_trace alone, which keeps nothing: with no
+    // callback CURLOPT_VERBOSE would print it, AUTH exchange included.
+    c.easy_setopt(handle, CURLOPT_DEBUGFUNCTION, on_trace);
+    c.easy_setopt(handle, CURLOPT_VERBOSE, 1L);
     return handle;
   }
 };
@@ -227,17 +375,22 @@ std::unique_ptr<Transport> SmtpTransport::another() const {
   return std::make_unique<SmtpTransport>(m_impl->settings);
 }
 
+std::chrono::seconds SmtpTransport::longest_reply() const { return m_impl->settings.timeouts.longest_reply(); }
+
 SendResult SmtpTransport::send(std::string_view from, std::string_view rcpt,
                                std::string_view message, std::string_view /*message_id*/) {
   const CurlApi& c = curl_api();
   CURL* h = m_impl->get(from);
   const std::string to(rcpt);
   curl_slist* rcpts = c.slist_append(nullptr, to.c_str());
-  ReadCursor cursor{message, 0, [this] { return pass_handover_gate(); }};
+  Conversation conv{message, 0, [this] { return pass_handover_gate(); }, false,
+                    SmtpStageClock(m_impl->settings.timeouts, Steady::now())};
   std::string last_reply;
   c.easy_setopt(h, CURLOPT_MAIL_RCPT, rcpts);
-  c.easy_setopt(h, CURLOPT_READDATA, &cursor);
+  c.easy_setopt(h, CURLOPT_READDATA, &conv);
   c.easy_setopt(h, CURLOPT_HEADERDATA, &last_reply);
+  c.easy_setopt(h, CURLOPT_DEBUGDATA, &conv);
+  c.easy_setopt(h, CURLOPT_XFERINFODATA, &conv);
   c.easy_setopt(h, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(message.size()));
   m_impl->error[0] = '\0';
   const CURLcode rc = c.easy_perform(h);
@@ -247,21 +400,25 @@ SendResult SmtpTransport::send(std::string_view from, std::string_view rcpt,
   c.easy_getinfo(h, CURLINFO_SIZE_UPLOAD_T, &uploaded);
   c.easy_setopt(h, CURLOPT_MAIL_RCPT, static_cast<curl_slist*>(nullptr));
   c.slist_free_all(rcpts);
-  SendResult r;
-  r.outcome = classify(rc, response, uploaded == static_cast<curl_off_t>(message.size()));
-  if (response != 0) {
-    r.code = static_cast<int>(response);
+  // The callbacks' data lives in this call only; closing the connection
+  // later (QUIT) calls them again.
+  c.easy_setopt(h, CURLOPT_READDATA, static_cast<void*>(nullptr));
+  c.easy_setopt(h, CURLOPT_HEADERDATA, static_cast<void*>(nullptr));
+  c.easy_setopt(h, CURLOPT_DEBUGDATA, static_cast<void*>(nullptr));
+  c.easy_setopt(h, CURLOPT_XFERINFODATA, static_cast<void*>(nullptr));
+  // A stage limit ended it: ours (the progress callback) or libcurl's backstop.
+  const bool timed_out = !conv.abandoned && (conv.timed_out || rc == CURLE_OPERATION_TIMEDOUT);
+  std::string error;
+  if (conv.abandoned) {
+    error = "abandoned before the final dot (the run is stopping, or another run took the message over)";
+  } else if (rc != CURLE_OK) {
+    error = m_impl->error[0] != '\0' ? m_impl->error : c.easy_strerror(rc);
   }
-  if (rc == CURLE_OK) {
-    r.reply = last_reply;
-  } else {
-    const std::string detail = m_impl->error[0] != '\0' ? m_impl->error : c.easy_strerror(rc);
-    r.reply = last_reply.empty() || r.outcome == Outcome::connection ||
-                      r.outcome == Outcome::stop_config
-                  ? detail
-                  : last_reply;
+  SendResult r = send_result(rc, response, uploaded == static_cast<curl_off_t>(message.size()), last_reply,
+                             error, timed_out ? &conv.stages : nullptr);
+  if (rc != CURLE_OK) {
     // After any failure the connection may be out of step: start afresh.
-    m_impl->drop();
+    m_impl->drop_after_failure();
   }
   return r;
 }

@@ -130,11 +130,16 @@ std::vector<Planned> plan(const std::vector<Item>& items, const Calendar& c, uti
       earliest = *i.paused_until;
     }
     p.send_at = next_allowed(earliest, c);
-    p.due = p.send_at <= now;
+    p.held = i.waiting_since.has_value();
+    p.due = p.send_at <= now && !p.held;
     const auto ago = std::chrono::floor<std::chrono::days>(now - i.last_notified).count();
     p.reason = fmt::format("last notified {}, {} day{} ago; reminder {} of {}",
                            util::format_date(std::chrono::floor<std::chrono::days>(i.last_notified)), ago,
                            ago == 1 ? "" : "s", p.number, i.settings.count);
+    if (p.held) {
+      p.reason += fmt::format("; held until the email queued {} reaches the client",
+                              util::format_date(std::chrono::floor<std::chrono::days>(*i.waiting_since)));
+    }
     out.push_back(std::move(p));
   }
   return out;

@@ -15,7 +15,7 @@ namespace {
 constexpr int64_t k_application_id = 0x50524143;
 
 // Forward-only. Never edit a migration once released: add the next one.
-constexpr std::array<std::string_view, 7> k_migrations = {
+constexpr std::array<std::string_view, 8> k_migrations = {
     // 1: firm, staff, accounts, contacts, the audit trail.
     R"sql(
 CREATE TABLE firm (
@@ -328,6 +328,14 @@ CREATE TABLE portal_sessions (
   last_seen_at TEXT NOT NULL,
   ended_at     TEXT
 ) STRICT;
+)sql",
+    // 8: the outbox remembers when a message was first handed to the server
+    // (its Date header, kept on retries) and whether an attempt is past its
+    // final dot without its result recorded (a run killed there leaves a
+    // possible duplicate: the row is flagged uncertain when taken over).
+    R"sql(
+ALTER TABLE outbox ADD COLUMN dated_at TEXT;
+ALTER TABLE outbox ADD COLUMN handed_over_at TEXT;
 )sql",
 };
 

@@ -2,15 +2,21 @@
 """A real SMTP server (aiosmtpd) on 127.0.0.1 that injects faults, for tests.
 
 Run as a child process: it prints "ready PORT" once listening, logs every
-event as a JSON line to --log, and stops when its stdin closes.
+event as a JSON line to --log, and stops when its stdin closes. A "data"
+event is logged the moment a message's final dot has arrived, before any
+slowN wait and before the reply.
 
 Faults are chosen per message:
 - by a tag at the start of the recipient's local part:
   rcpt451- rcpt550- data451- data554- dropkeep- (accept, then cut the
   connection before the reply) dropdata- (cut before accepting) slowN-
-  (wait N seconds before the final reply, then accept);
+  (wait N seconds before the final reply, then accept) lateN- (accept at
+  once, then wait N seconds before saying so: a client gone meanwhile
+  leaves the message delivered);
 - --max-sessions N: a connection beyond N open at once is greeted with
   "421 too many connections" and closed, as relays with a limit do;
+- --refuse-file PATH: while PATH exists, RCPT to an address listed in it
+  (one a line) gets "451 4.2.1 mailbox busy": a fault a test turns on and off;
 - or at random with --p451 / --p554 (seeded by --seed): 554 is decided by
   the Message-ID alone, so a message is either always or never refused;
   451 is drawn again on every attempt.
@@ -29,7 +35,7 @@ import threading
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
-TAG = re.compile(r"^(rcpt451|rcpt550|data451|data554|dropkeep|dropdata|slow\d+)-")
+TAG = re.compile(r"^(rcpt451|rcpt550|data451|data554|dropkeep|dropdata|slow\d+|late\d+)-")
 MID = re.compile(rb"(?im)^Message-ID:\s*(<[^>\r\n]*>)")
 
 
@@ -50,8 +56,18 @@ class FaultHandler:
         self.log(event="ehlo", name=hostname, peer=str(session.peer))
         return responses
 
+    def refused(self, address):
+        try:
+            with open(self.args.refuse_file) as f:
+                return address.lower() in {line.strip().lower() for line in f}
+        except (OSError, TypeError):
+            return False
+
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         self.log(event="rcpt", to=address)
+        if self.refused(address):
+            self.log(event="reject", code=451, to=[address])
+            return "451 4.2.1 mailbox busy, try again later"
         tag = (m := TAG.match(address)) and m.group(1)
         if tag == "rcpt451":
             return "451 4.3.0 try again later"
@@ -66,9 +82,15 @@ class FaultHandler:
         tags = {m.group(1) for a in envelope.rcpt_tos if (m := TAG.match(a))}
         with self.lock:
             attempt = self.attempts[mid] = self.attempts.get(mid, 0) + 1
+        self.log(event="data", message_id=mid, to=envelope.rcpt_tos)
         for t in tags:
             if t.startswith("slow"):
                 await asyncio.sleep(int(t[4:]))
+        late = [int(t[4:]) for t in tags if t.startswith("late")]
+        if late:
+            self.record(envelope, mid, raw)
+            await asyncio.sleep(max(late))
+            return "250 2.0.0 queued"
         if self.args.p554:
             h = int(hashlib.sha256(f"{self.args.seed}:{mid}".encode()).hexdigest(), 16)
             if (h % 10_000) < self.args.p554 * 10_000:
@@ -142,6 +164,7 @@ def main():
     p.add_argument("--p554", type=float, default=0.0)
     p.add_argument("--keep-content", action="store_true")
     p.add_argument("--max-sessions", type=int, default=0)
+    p.add_argument("--refuse-file")
     args = p.parse_args()
 
     handler = FaultHandler(args)

@@ -15,8 +15,16 @@ struct SmtpConfig {
   std::optional<std::string> password_env;
   std::optional<std::string> password; // only from a file no one else can read
   std::optional<std::string> ca_file;  // a private CA to trust (tests, in-house relays)
-  int timeout_seconds = 30;
+  // How long to wait at each stage of an SMTP conversation; the defaults are
+  // RFC 5321 §4.5.3.2's (a shorter wait after the final dot risks sending
+  // a message twice).
   int connect_timeout_seconds = 10;
+  int greeting_timeout_seconds = 300;
+  int command_timeout_seconds = 300;     // EHLO, STARTTLS, AUTH, MAIL, RCPT
+  int data_start_timeout_seconds = 120;  // the reply to DATA
+  int data_block_timeout_seconds = 180;  // the server taking each block of the message
+  int final_reply_timeout_seconds = 600; // the reply after the final dot
+  int timeout_seconds = 0; // the old single limit: when set (> 0), every reply wait, replacing the four above
   int connections = 4; // messages in flight at once, each on its own connection
 };
 

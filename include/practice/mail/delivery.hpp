@@ -62,6 +62,14 @@ using StillApplies = std::function<std::optional<std::string>(storage::Database&
 // over when their lease expires or, while this run holds the run lock, at
 // once when their owner process is gone.
 //
+// A message goes out dated now unless an earlier attempt handed it over
+// already (its dated_at). At the hand-over gate, just before its final dot,
+// the delivering thread records the hand-over in a commit of its own: the
+// Date, kept from then on, and a mark that makes a run taking the row over
+// after a kill count it uncertain; the lease is stretched to cover the
+// transport's longest_reply(). If another run has taken the row meanwhile,
+// the send is abandoned there, undelivered.
+//
 // With `connections` > 1, that many sender threads each keep a connection of
 // their own (Transport::another) while this thread alone touches the
 // database. The run starts with one connection and opens the others after the

@@ -2,6 +2,7 @@
 
 #include "practice/config/config.hpp"
 #include "practice/mail/message.hpp"
+#include "practice/mail/outbox_store.hpp" // OutboxRow, OutboxState
 #include "practice/mail/transport.hpp"
 #include "practice/storage/database.hpp"
 #include "practice/util/time.hpp"
@@ -47,6 +48,11 @@ struct Outgoing {
 // outbox id, or nullopt when a message with the same dedupe key exists.
 std::optional<int64_t> queue_mail(storage::Database& db, const MailSettings& settings,
                                   util::TimePoint now, const Outgoing& out);
+
+// Up to `limit` outbox messages, newest first, of one state or (nullopt) of all.
+std::vector<OutboxRow> list_outbox(storage::Database& db, std::optional<OutboxState> state, int limit);
+// The outbox message `id`, or nullopt when there is none.
+std::optional<OutboxRow> find_outbox_message(storage::Database& db, int64_t id);
 
 // The transport the config asks for, or nullptr when none is configured
 // (mail stays queued). Relative paths are taken from `base_dir`. The SMTP

@@ -38,6 +38,11 @@ std::string domain_of(std::string_view email);
 // NUL: header injection cannot pass through here.
 std::string render(const Message& m);
 
+// `message` (RFC 5322 bytes from render()) with its Date header set to `t`:
+// the Date line in the header block is replaced, or one is put first when
+// there is none. The body is never looked at. Pure.
+std::string with_date(std::string_view message, util::TimePoint t);
+
 // Pieces of render(), public for tests.
 std::string encode_header_text(std::string_view text, size_t used);
 std::string quoted_printable(std::string_view text);

@@ -23,7 +23,7 @@ struct OutboxRow {
   std::string rcpt;
   std::string message_id;
   std::string subject;
-  std::string message; // the rendered RFC 5322 bytes
+  std::string message; // the rendered RFC 5322 bytes; once dated_at is set, its Date header says so
   OutboxState state = OutboxState::queued;
   int64_t attempts = 0;
   int64_t uncertain = 0;
@@ -35,7 +35,16 @@ struct OutboxRow {
   std::optional<std::string> last_reply;
   util::TimePoint created_at;
   std::optional<util::TimePoint> sent_at;
+  std::optional<util::TimePoint> dated_at;       // first handed to the server: the Date header, kept on retries
+  std::optional<util::TimePoint> handed_over_at; // an attempt is past its final dot, its result unrecorded
+  std::optional<util::TimePoint> claimed_at;     // rows from claim(): when this run claimed it (not stored)
 };
+
+// The last reply as `practice outbox` shows it: the server's reply line once
+// (its code is part of it), or the reason an attempt ended without one,
+// followed by the last reply code seen when there was one; "-" when nothing
+// is known yet. Pure.
+std::string last_reply_text(const OutboxRow& r);
 
 struct NewMessage {
   std::string dedupe_key;
@@ -69,9 +78,11 @@ public:
   std::optional<int64_t> enqueue(const NewMessage& m, util::TimePoint now);
 
   // Leases up to `limit` due rows to `owner` until `lease_until`, counting an
-  // attempt for each: queued rows due by `now`, and rows still 'sending' whose
-  // lease has expired or whose owner is in `dead_owners`. With `only`, just
-  // those ids.
+  // attempt for each: queued rows due by `now`, and other owners' rows still
+  // 'sending' whose lease has expired or whose owner is in `dead_owners`. With `only`, just
+  // those ids. A row taken over while its previous owner was past the final
+  // dot (handed_over_at set) gets uncertain + 1: the server may have it
+  // already. Each returned row has claimed_at = `now`.
   std::vector<OutboxRow> claim(const std::string& owner, util::TimePoint now,
                                util::TimePoint lease_until, int limit,
                                const std::vector<std::string>& dead_owners,
@@ -80,7 +91,17 @@ public:
   // Owners of rows now in 'sending'.
   std::vector<std::string> sending_owners();
 
-  // Records an attempt's result if `owner` still holds the lease; false if it lost it.
+  // Just before `owner` lets the message past its final dot at `now`: fixes
+  // its Date at `date` unless an earlier attempt did, marks the attempt as
+  // handed over and holds the lease at least until `lease_until`. Returns
+  // false, changing nothing, when `owner` no longer holds the row (another
+  // run took it over): the send must then be abandoned.
+  bool mark_handed_over(int64_t id, const std::string& owner, util::TimePoint date, util::TimePoint now,
+                        util::TimePoint lease_until);
+
+  // Records an attempt's result if `owner` still holds the lease; false if it
+  // lost it. An attempt that does not count (the server was not reached)
+  // keeps the schedule and history but still records its reason.
   bool record(int64_t id, const std::string& owner, const AttemptResult& r, util::TimePoint now);
 
   // Gives a claimed row back untried (the run stopped before it): queued, the
@@ -89,6 +110,11 @@ public:
 
   // Marks a claimed row cancelled (the message no longer applies).
   void cancel(int64_t id, const std::string& owner, const std::string& why);
+
+  // The newest row queued after `row` for the same item and recipient
+  // (letter case aside) whose kind is one of `kinds` and that is queued,
+  // sending or sent; nullopt when there is none.
+  std::optional<OutboxRow> newer_for_recipient(const OutboxRow& row, const std::vector<std::string>& kinds);
 
   std::optional<OutboxRow> get(int64_t id);
   std::vector<OutboxRow> list(std::optional<OutboxState> state, int limit);

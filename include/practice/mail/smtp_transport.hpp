@@ -1,5 +1,6 @@
 #pragma once
 
+#include "practice/mail/smtp_stages.hpp"
 #include "practice/mail/transport.hpp"
 
 #include <memory>
@@ -15,15 +16,16 @@ struct SmtpSettings {
   std::optional<std::string> password;
   std::optional<std::string> ca_file; // a private CA (tests, in-house relays)
   std::string helo_domain;            // sent in EHLO (the firm's domain)
-  int timeout_seconds = 30;           // per reply
-  int connect_timeout_seconds = 10;
+  SmtpTimeouts timeouts;              // per stage (RFC 5321 §4.5.3.2 by default)
 };
 
 // SMTP through libcurl, loaded with dlopen on first use so that commands
 // that send no mail never pay for libcurl's start-up. One SMTP transaction
 // per message and recipient; the connection is reused between messages and
 // the handle thrown away after any failure (libcurl 7.88 keeps a broken
-// connection cached after a reply timeout).
+// connection cached after a reply timeout). Each stage has its own time
+// limit (SmtpTimeouts), kept by following libcurl's trace from a progress
+// callback; libcurl's single reply timeout is set to the longest of them.
 class SmtpTransport final : public Transport {
 public:
   // Throws ConfigError for a URL or security setting that cannot be honoured.
@@ -33,6 +35,7 @@ public:
                   std::string_view message_id) override;
   std::string describe() const override;
   std::unique_ptr<Transport> another() const override;
+  std::chrono::seconds longest_reply() const override;
 
 private:
   struct Impl;
@@ -43,5 +46,15 @@ private:
 // §1.5). `curl_code` is a CURLcode, `response` the last SMTP reply code,
 // `all_uploaded` whether every byte of the message went out. Pure.
 Outcome classify(int curl_code, long response, bool all_uploaded);
+
+// What one libcurl send reports. The outcome is classify()'s, or, when one
+// of the stage limits ended the send (`timed_out`: the stage clock then),
+// the stage clock's. A 2xx, 4xx or 5xx reply line (`reply_line`) is kept as
+// the server said it, with its code; otherwise the reply is the reason the
+// send ended (`error`, libcurl's message, or the stage that ran out), with
+// no code for a refusal before the transaction (no connection, no STARTTLS)
+// and the last code seen once it began (354 after the data went out). Pure.
+SendResult send_result(int curl_code, long response, bool all_uploaded, std::string_view reply_line,
+                       std::string_view error, const SmtpStageClock* timed_out);
 
 } // namespace practice::mail

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -38,13 +39,18 @@ public:
   // parallel from another thread; nullptr when this transport sends one
   // message at a time.
   virtual std::unique_ptr<Transport> another() const { return nullptr; }
+  // The longest send() may wait for the reply after the final dot: delivery
+  // keeps a handed-over message's lease at least this long.
+  virtual std::chrono::seconds longest_reply() const { return std::chrono::seconds(0); }
 
   // The hand-over gate: send() calls it just before the bytes that hand the
   // message over for good (the end of the data and the final dot; the rename
   // of a file). From then until the result is recorded the message may be
   // delivered without our knowing, so delivery lets one message at a time
-  // through: a killed run leaves at most one duplicate. Returning false
-  // abandons the send, undelivered (Outcome::temporary).
+  // through: a killed run leaves at most one duplicate. Delivery also records
+  // the hand-over there (the Date the message carries, and a mark that makes
+  // a run taking the row over flag it uncertain). Returning false abandons
+  // the send, undelivered (Outcome::temporary).
   void set_handover_gate(std::function<bool()> gate) { m_gate = std::move(gate); }
 
 protected:

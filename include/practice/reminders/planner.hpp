@@ -20,8 +20,9 @@ struct Item {
   std::string account_name;
   std::string title;
   requests::Reminders settings;
-  int sent = 0;                             // automatic reminders sent so far
-  util::TimePoint last_notified;            // the first send, a reminder or a resend
+  int sent = 0;                             // automatic reminders used so far (queued, sent or superseded)
+  util::TimePoint last_notified;            // an email about it last reached the client (first, reminder, resend)
+  std::optional<util::TimePoint> waiting_since; // a newer email about it has not reached the client yet
   bool stopped = false;                     // a linked job was archived
   std::optional<util::TimePoint> paused_until; // the account's reminders are paused until then
   bool paused = false;                      // paused with no end
@@ -51,13 +52,17 @@ struct Planned {
   int number = 0;              // this reminder's number (1-based)
   util::TimePoint nominal;     // last notified + every_days
   util::TimePoint send_at;     // held to the next allowed moment
-  bool due = false;            // send_at <= now
-  std::string reason;          // "sent 2026-03-01, 3 days ago; reminder 1 of 1"
+  bool held = false;           // waits until the item's last email reaches the client
+  bool due = false;            // send_at <= now, and not held
+  std::string reason;          // "last notified 2026-03-01, 3 days ago; reminder 1 of 1"
 };
 
 // For every item that still has a reminder to come: when, and why. Items with
 // reminders off, the count used up, a stopped job or a paused account have
-// none. Pure: unit-tested without a database.
+// none. Days count from when an email about the item last reached the client,
+// and no reminder is due while a newer one (after an outage, say) has not
+// reached it yet: it would come on top of that one. Pure: unit-tested
+// without a database.
 std::vector<Planned> plan(const std::vector<Item>& items, const Calendar& c, util::TimePoint now);
 
 } // namespace practice::reminders

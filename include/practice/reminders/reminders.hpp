@@ -3,6 +3,7 @@
 #include "practice/accounts/session.hpp"
 #include "practice/mail/delivery.hpp"
 #include "practice/reminders/planner.hpp"
+#include "practice/reminders/reminder_store.hpp"
 #include "practice/requests/requests.hpp"
 
 #include <optional>
@@ -14,7 +15,7 @@
 namespace practice::reminders {
 
 // Every item awaiting a client (requests pending or in progress, approvals
-// pending), of one account or all, with its reminder state.
+// pending), of one account or all, with its reminder state (ReminderStore::items).
 std::vector<Item> load_items(storage::Database& db, std::optional<int64_t> account_id);
 // The one item `kind`:`id`, if it awaits the client.
 std::vector<Item> load_items(storage::Database& db, std::optional<int64_t> account_id,
@@ -37,17 +38,15 @@ struct RunResult {
 RunResult queue_due(accounts::Session& s, const requests::Env& env, const Calendar& c, int limit, DryRun dry);
 
 // For delivery: cancels a queued reminder whose item no longer awaits the
-// client (submitted, approved, cancelled, job archived, account paused).
+// client (submitted, approved, cancelled, job archived, account paused), and
+// one superseded by a newer reminder or resend to the same recipient for the
+// same item, so that after an outage each client gets the newest alone. A
+// superseded reminder stays counted as used; its cancellation is audited as
+// the system at the row's claimed_at (else its created_at).
 mail::StillApplies still_applies();
 
-struct TodoEntry {
-  std::string kind;
-  int64_t id = 0;
-  std::string title;
-  std::string status;
-  util::TimePoint last_notified;
-};
-// The client's pending items, most recently notified first.
+// The client's pending items, most recently notified first: by when an email
+// about each last reached the client (ReminderStore::todo).
 std::vector<TodoEntry> todo(storage::Database& db, int64_t account_id);
 
 } // namespace practice::reminders

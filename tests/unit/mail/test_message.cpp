@@ -121,3 +121,20 @@ TEST_CASE("Message-IDs are 128 random bits at the firm's domain") {
   CHECK(a.size() == 1 + 26 + 1 + 9 + 1);
   CHECK(a.find("@acme.test>") != std::string::npos);
 }
+
+TEST_CASE("with_date re-dates a message and touches nothing else") {
+  const std::string raw = render(sample());
+  const std::string later = with_date(raw, test::at("2026-03-05T14:30:00Z"));
+  CHECK(later.find("Date: Thu, 05 Mar 2026 14:30:00 +0000\r\n") == 0);
+  CHECK(later.size() == raw.size()); // the date has a fixed width
+  CHECK(later.substr(later.find("\r\n")) == raw.substr(raw.find("\r\n")));
+  CHECK(with_date(later, test::at("2026-03-01T09:00:00Z")) == raw);
+  // A "Date:" in the body is not a header.
+  const std::string no_date = "Subject: x\r\n\r\nDate: in the body\r\n";
+  CHECK(with_date(no_date, test::at("2026-03-01T09:00:00Z")) ==
+        "Date: Sun, 01 Mar 2026 09:00:00 +0000\r\nSubject: x\r\n\r\nDate: in the body\r\n");
+  // Anywhere in the header block, any letter case, folded or not.
+  CHECK(with_date("Subject: x\r\nDATE: Mon,\r\n 02 Mar 2026 00:00:00 +0000\r\nTo: a@b.test\r\n\r\nbody",
+                  test::at("2026-03-01T09:00:00Z")) ==
+        "Subject: x\r\nDate: Sun, 01 Mar 2026 09:00:00 +0000\r\nTo: a@b.test\r\n\r\nbody");
+}

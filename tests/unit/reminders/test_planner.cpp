@@ -88,3 +88,22 @@ TEST_CASE("calendar settings are checked") {
   CHECK(c.business_days == std::set<int>{1, 2});
   CHECK(c.holidays.size() == 1);
 }
+
+TEST_CASE("no reminder is due while the item's newest email has not reached the client") {
+  // Reminder 1 was queued on the 4th, the mail server down until the 8th:
+  // the client last got something on the 1st.
+  Item i = item("2026-12-01T10:00:00Z", 3, 2, 1);
+  i.waiting_since = test::at("2026-12-04T10:00:00Z");
+  const auto held = plan({i}, every_day(), test::at("2026-12-07T10:00:00Z"));
+  REQUIRE(held.size() == 1);
+  CHECK(held[0].held);
+  CHECK_FALSE(held[0].due);
+  CHECK(held[0].number == 2);
+  CHECK(held[0].reason.find("held until the email queued 2026-12-04 reaches the client") != std::string::npos);
+  // Delivered on the 8th: reminder 2 counts three days from then.
+  Item delivered = item("2026-12-08T10:00:00Z", 3, 2, 1);
+  const auto next = plan({delivered}, every_day(), test::at("2026-12-10T10:00:00Z"));
+  CHECK_FALSE(next[0].held);
+  CHECK_FALSE(next[0].due);
+  CHECK(util::format_iso(next[0].send_at) == "2026-12-11T10:00:00Z");
+}

@@ -1,0 +1,52 @@
+#pragma once
+
+#include "practice/reminders/planner.hpp"
+#include "practice/storage/database.hpp"
+#include "practice/util/time.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace practice::reminders {
+
+struct TodoEntry {
+  std::string kind;
+  int64_t id = 0;
+  std::string title;
+  std::string status;
+  util::TimePoint last_notified; // when an email about it last reached the client
+};
+
+// What reminders read and write across the items awaiting a client and the
+// outbox. "Reached the client" means an email about the item to a client
+// (the request or approval itself, a reminder, a resend; never the firm's
+// notices) that the mail server accepted: the outbox's sent_at.
+class ReminderStore {
+public:
+  explicit ReminderStore(storage::Database& db) : m_db(db) {}
+
+  // Every item awaiting a client (requests pending or in progress, approvals
+  // pending), of one account or all. last_notified is when an email about it
+  // last reached the client (before the outbox knew of any, the item's own
+  // record); waiting_since is set when a newer email about it has not
+  // reached any of its recipients yet.
+  std::vector<Item> items(std::optional<int64_t> account_id);
+  // The one item `kind`:`id`, if it awaits the client.
+  std::vector<Item> item(const std::string& kind, int64_t id);
+
+  // Counts one more automatic reminder for `i`, queued at `now`.
+  void count_reminder(const Item& i, util::TimePoint now);
+
+  // The account's pending items, most recently reached first.
+  std::vector<TodoEntry> todo(int64_t account_id);
+
+private:
+  std::vector<Item> query(const std::optional<std::string>& kind, std::optional<int64_t> id,
+                          std::optional<int64_t> account_id);
+
+  storage::Database& m_db;
+};
+
+} // namespace practice::reminders
