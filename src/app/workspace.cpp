@@ -1,6 +1,8 @@
 #include "practice/app/workspace.hpp"
 
 #include "practice/app/portal_access.hpp"
+#include "practice/approvals/approvals.hpp"
+#include "practice/mail/slots.hpp"
 #include "practice/error.hpp"
 #include "practice/mail/mailer.hpp"
 #include "practice/reminders/reminders.hpp"
@@ -47,25 +49,47 @@ std::optional<mail::DeliveryReport> Workspace::deliver(const std::optional<std::
   options.connections = m_config.smtp.connections;
   options.lease = std::chrono::seconds((options.batch + options.connections) *
                                        (m_config.smtp.timeout_seconds * 2 + m_config.smtp.connect_timeout_seconds));
-  return mail::deliver(m_db, m_clock, *transport, settings.from.email, options, prepare_outgoing(m_env));
+  return mail::deliver(m_db, m_clock, *transport, settings.from.email, options, prepare_outgoing(m_env, m_clock));
 }
 
-mail::StillApplies prepare_outgoing(const requests::Env& env) {
+mail::StillApplies prepare_outgoing(const requests::Env& env, const util::Clock& clock) {
   auto reminders_apply = reminders::still_applies();
-  return [reminders_apply, key_path = env.link_key_path](storage::Database& db,
-                                                         mail::OutboxRow& row) -> std::optional<std::string> {
-    if (row.kind == "portal_code" && row.item) {
-      const auto id = util::parse_int(row.item->substr(row.item->find(':') + 1));
-      const auto slot = row.message.find(k_code_slot);
-      const auto nonce = id ? portal_code_nonce(db, *id) : std::nullopt;
-      if (!nonce || slot == std::string::npos) {
+  return [reminders_apply, env, key_path = env.link_key_path,
+          &clock](storage::Database& db, mail::OutboxRow& row) -> std::optional<std::string> {
+    if (row.kind == "portal_code") {
+      const auto colon = row.item ? row.item->find(':') : std::string::npos;
+      const auto id = colon == std::string::npos ? std::nullopt : util::parse_int(row.item->substr(colon + 1));
+      const auto nonce = id ? portal_code_nonce(db, *id, clock.now()) : std::nullopt;
+      // Every slot of the body, even one a long line's soft break split (a
+      // firm's own template may show the code more than once).
+      if (!nonce ||
+          !mail::fill_slot(row.message, k_code_slot,
+                           derive_code(requests::load_or_create_link_key(key_path), *id, *nonce))) {
         return std::string("its code no longer exists");
       }
-      row.message.replace(slot, k_code_slot.size(),
-                          derive_code(requests::load_or_create_link_key(key_path), *id, *nonce));
       return std::nullopt;
     }
-    return reminders_apply(db, row);
+    if (auto why = reminders_apply(db, row)) {
+      return why;
+    }
+    // A client's link is put in now, as it stands: a relinked recipient gets the new one.
+    if (row.item && row.kind != "notice" &&
+        (row.item->rfind("request:", 0) == 0 || row.item->rfind("approval:", 0) == 0)) {
+      const auto colon = row.item->find(':');
+      const auto id = util::parse_int(row.item->substr(colon + 1));
+      if (!id) {
+        return std::nullopt;
+      }
+      const auto url = row.item->compare(0, colon, "request") == 0 ? requests::recipient_link(db, env, *id, row.rcpt)
+                                                                  : approvals::contact_link(env, *id, row.rcpt);
+      if (!mail::fill_slot(row.message, mail::k_link_slot, url.value_or(""))) {
+        return std::nullopt;
+      }
+      if (!url) {
+        return std::string("the client's link no longer exists (recipient removed or no [portal] base_url)");
+      }
+    }
+    return std::nullopt;
   };
 }
 

@@ -7,6 +7,7 @@
 #include "practice/audit/audit_log.hpp"
 #include "practice/error.hpp"
 #include "practice/mail/mailer.hpp"
+#include "practice/mail/slots.hpp"
 #include "practice/requests/links.hpp"
 #include "practice/storage/file_store.hpp"
 #include "practice/util/strings.hpp"
@@ -39,7 +40,6 @@ std::vector<int64_t> mail_contacts(accounts::Session& s, const requests::Env& en
                                    const std::string& template_name, const std::optional<std::string>& message,
                                    const std::string& key_part) {
   const auto settings = mail::mail_settings(s.db, env.config);
-  const std::string key = requests::load_or_create_link_key(env.link_key_path);
   std::vector<int64_t> ids;
   for (const auto& c : accounts::ContactStore(s.db).list(a.document.account_id)) {
     if (!c.notify) {
@@ -54,13 +54,14 @@ std::vector<int64_t> mail_contacts(accounts::Session& s, const requests::Env& en
     // A resend is intentional every time: no dedupe key (unique per message).
     out.dedupe_key = key_part.empty() ? std::string()
                                       : fmt::format("approval:{}:{}:{}", a.id, key_part, util::to_lower(c.email));
-    const auto url = requests::portal_url(env, "a", requests::approval_link_token(key, a.id, c.email));
+    // The link goes in only at delivery (contact_link): the outbox never holds it.
+    const bool linked = env.config.portal_base_url && !env.config.portal_base_url->empty();
     out.data = {{"recipient_name", c.name},
                 {"title", fmt::format("approval of \"{}\"", a.document.name)},
                 {"document", a.document.name},
                 {"description", a.document.description ? json(*a.document.description) : json(nullptr)},
                 {"message", message ? json(*message) : json(nullptr)},
-                {"link", url ? json(*url) : json(nullptr)}};
+                {"link", linked ? json(mail::k_link_slot) : json(nullptr)}};
     if (const auto id = mail::queue_mail(s.db, settings, s.now, out)) {
       ids.push_back(*id);
     }
@@ -158,6 +159,10 @@ Folder edit_folder(accounts::Session& s, const std::string& name, bool client_ca
   return f;
 }
 
+std::vector<Folder> list_folders(storage::Database& db) { return ApprovalStore(db).list_folders(); }
+
+Folder get_folder(storage::Database& db, std::string_view ref) { return ApprovalStore(db).resolve_folder(ref); }
+
 Document add_document(accounts::Session& s, const requests::Env& env, const std::string& account,
                       const std::string& path, const std::optional<std::string>& folder,
                       const std::optional<std::string>& description) {
@@ -193,12 +198,17 @@ Document get_document(storage::Database& db, int64_t id) {
   return *d;
 }
 
+std::vector<Document> list_documents(storage::Database& db, std::optional<int64_t> account_id,
+                                     std::optional<int64_t> folder_id) {
+  return ApprovalStore(db).list_documents(account_id, folder_id);
+}
+
 int64_t export_document(const requests::Env& env, const Document& d, const std::string& to) {
   struct stat st {};
   if (::stat(to.c_str(), &st) == 0) {
     throw Conflict(fmt::format("{} already exists", to), "choose another --to");
   }
-  std::ifstream in(storage::FileStore(env.files_root, env.max_file_size).path_of(d.sha256), std::ios::binary);
+  std::ifstream in(document_path(env, d), std::ios::binary);
   std::ofstream out(to, std::ios::binary);
   out << in.rdbuf();
   if (!in || !out) {
@@ -206,6 +216,12 @@ int64_t export_document(const requests::Env& env, const Document& d, const std::
   }
   return d.size;
 }
+
+std::string document_path(const requests::Env& env, const Document& d) {
+  return storage::FileStore(env.files_root, env.max_file_size).path_of(d.sha256);
+}
+
+std::string document_file_name(const Document& d) { return storage::safe_file_name(d.name); }
 
 Outcome request_approval(accounts::Session& s, const requests::Env& env, int64_t document_id,
                          const std::optional<std::string>& message, const requests::ReminderFlags& reminders) {
@@ -260,7 +276,7 @@ Outcome request_approval(accounts::Session& s, const requests::Env& env, int64_t
 
 Outcome approve(accounts::Session& s, const requests::Env& env, int64_t id, const std::optional<std::string>& by) {
   Approval a = load(s.db, id);
-  require_access(s, a.document.account_id);
+  accounts::require_item_access(s, a.document.account_id);
   require_pending(a, "only a pending approval can be decided");
   const auto [actor, who] = client_actor(s, a, by);
   a.status = Status::approved;
@@ -279,7 +295,7 @@ Outcome approve(accounts::Session& s, const requests::Env& env, int64_t id, cons
 Outcome disapprove(accounts::Session& s, const requests::Env& env, int64_t id, const std::vector<std::string>& reasons,
                    const std::optional<std::string>& comment, const std::optional<std::string>& by) {
   Approval a = load(s.db, id);
-  require_access(s, a.document.account_id);
+  accounts::require_item_access(s, a.document.account_id);
   require_pending(a, "only a pending approval can be decided");
   if (reasons.empty()) {
     throw InvalidInput("a disapproval needs at least one --reason");
@@ -352,6 +368,15 @@ Outcome resend(accounts::Session& s, const requests::Env& env, const std::option
 }
 
 Approval get_approval(storage::Database& db, int64_t id) { return load(db, id); }
+
+std::vector<Approval> list_approvals(storage::Database& db, const ApprovalFilter& f) {
+  return ApprovalStore(db).list_approvals(f);
+}
+
+std::optional<std::string> contact_link(const requests::Env& env, int64_t id, const std::string& email) {
+  const std::string key = requests::load_or_create_link_key(env.link_key_path);
+  return requests::portal_url(env, "a", requests::approval_link_token(key, id, email));
+}
 
 std::optional<LinkTarget> open_link(storage::Database& db, const requests::Env& env, const std::string& token,
                                     util::TimePoint now, requests::LinkUse use) {

@@ -26,9 +26,13 @@ ItemState approval_item_state(std::string_view status, bool superseded) {
   return ItemState::waiting;
 }
 
-std::string request_waiting_for(requests::Status s, int answered, int questions) {
+std::string request_waiting_for(requests::Status s, int answered, int questions, int recipients, bool login) {
   switch (s) {
   case requests::Status::draft:
+    if (recipients == 0) {
+      return login ? "the firm to send it: no contact of the account has notify on and portal access"
+                   : "the firm to send it: no contact of the account has notify on";
+    }
     return "the firm to send it";
   case requests::Status::pending:
     return fmt::format("the client to answer ({} questions)", questions);

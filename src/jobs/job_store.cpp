@@ -175,6 +175,22 @@ bool JobStore::delete_automation(int64_t id) {
   return m_db.changes() == 1;
 }
 
+std::vector<TemplateUse> JobStore::automations_sending(std::string_view template_name) {
+  storage::Statement s(m_db, R"sql(
+SELECT a.id, p.name, st.name
+FROM stage_automations a
+JOIN stages st ON st.id = a.stage_id
+JOIN pipelines p ON p.id = st.pipeline_id
+WHERE a.template_name = ?1 COLLATE NOCASE AND st.removed_at IS NULL
+ORDER BY p.name, st.position, a.id)sql");
+  s.bind(1, template_name);
+  std::vector<TemplateUse> out;
+  while (s.step()) {
+    out.push_back({s.int64(0), s.text(1), s.text(2)});
+  }
+  return out;
+}
+
 int64_t JobStore::insert_job(const Job& j) {
   storage::Statement s(m_db, R"sql(
 INSERT INTO jobs (account_id, pipeline_id, stage_id, title, assignee_id, due_date, created_at, moved_at)
@@ -205,7 +221,8 @@ SELECT l.item_kind, l.item_id, l.stage_id, st.name, coalesce(r.title, d.name), c
        -- (the fixed document is often a new upload).
        EXISTS (SELECT 1 FROM approvals p2 WHERE p2.document_id = p.document_id AND p2.id > p.id)
          OR EXISTS (SELECT 1 FROM job_links l2 WHERE l2.job_id = l.job_id AND l2.item_kind = 'approval'
-                    AND l2.stage_id = l.stage_id AND l2.id > l.id)
+                    AND l2.stage_id = l.stage_id AND l2.id > l.id),
+       (SELECT count(*) FROM request_recipients rr WHERE rr.request_id = r.id), r.login
 FROM job_links l JOIN stages st ON st.id = l.stage_id
 LEFT JOIN requests r ON l.item_kind = 'request' AND r.id = l.item_id
 LEFT JOIN approvals p ON l.item_kind = 'approval' AND p.id = l.item_id
@@ -228,7 +245,8 @@ WHERE l.job_id = ? ORDER BY l.id)sql");
     } else {
       const auto status = requests::parse_status(i.status).value_or(requests::Status::draft);
       i.state = request_item_state(status);
-      i.waiting_for = request_waiting_for(status, static_cast<int>(s.int64(7)), static_cast<int>(s.int64(6)));
+      i.waiting_for = request_waiting_for(status, static_cast<int>(s.int64(7)), static_cast<int>(s.int64(6)),
+                                          static_cast<int>(s.int64(9)), s.int64(10) != 0);
     }
     out.push_back(std::move(i));
   }

@@ -13,6 +13,7 @@
 #include "practice/util/validate.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 #include <toml++/toml.h>
 
@@ -70,13 +71,22 @@ std::vector<int64_t> enter_stage(accounts::Session& s, const requests::Env& env,
     }
     // With no contact to send to, the request waits as a draft (and says so
     // in 'job show') rather than failing the move.
+    // The same rule as request create: a request that needs a login goes
+    // only to contacts with portal access.
+    const bool login = !in.no_login && requests::RequestStore(s.db).find_template(a.template_name)->login;
     bool any_recipient = false;
     for (const auto& c : accounts::ContactStore(s.db).list(job.account_id)) {
-      any_recipient = any_recipient || c.notify;
+      any_recipient = any_recipient || (c.notify && (!login || c.portal));
     }
     in.draft = !any_recipient;
+    // The automation acts as the system, also when a client's submission
+    // moved the job here: it is the firm's rule, not the client's act.
     accounts::Session system = s;
     system.actor = audit::Actor::system();
+    if (system.client) {
+      system.client.reset();
+      system.open_access = true;
+    }
     const auto created = requests::create_requests(system, env, in);
     for (const auto& r : created.requests) {
       store.link(job.id, "request", r.id, stage.id, s.now);
@@ -110,6 +120,12 @@ std::string check_name(std::string_view what, std::string_view v) { return util:
 Pipeline get_pipeline(storage::Database& db, std::string_view ref) {
   JobStore store(db);
   return *store.get_pipeline(store.resolve_pipeline(ref));
+}
+
+std::vector<Pipeline> list_pipelines(storage::Database& db) { return JobStore(db).list_pipelines(); }
+
+Stage get_stage(storage::Database& db, const Pipeline& p, std::string_view ref) {
+  return JobStore(db).resolve_stage(p, ref);
 }
 
 Pipeline create_pipeline(accounts::Session& s, const std::string& name, const std::vector<std::string>& stages) {
@@ -300,6 +316,33 @@ Pipeline remove_automation(accounts::Session& s, int64_t id) {
   throw NotFound(fmt::format("no automation with id {}", id), "list them with 'practice pipeline automation list'");
 }
 
+requests::Definition remove_template(accounts::Session& s, std::string_view name_or_id) {
+  accounts::require_staff_actor(s);
+  auto [id, def] = requests::get_template(s.db, name_or_id);
+  const auto uses = JobStore(s.db).automations_sending(def.name);
+  if (!uses.empty()) {
+    const auto& first = uses.front();
+    std::string message = fmt::format("request template \"{}\" is in use: stage \"{}\" of pipeline \"{}\" sends it",
+                                      def.name, first.stage, first.pipeline);
+    if (uses.size() > 1) {
+      message += fmt::format(" (and {} more automation{})", uses.size() - 1, uses.size() == 2 ? "" : "s");
+    }
+    std::vector<std::string> ids;
+    for (const auto& u : uses) {
+      ids.push_back(std::to_string(u.automation_id));
+    }
+    throw Conflict(message, uses.size() == 1
+                                ? fmt::format("remove it first with 'practice pipeline automation remove {}'", ids[0])
+                                : fmt::format("remove them first with 'practice pipeline automation remove ID' "
+                                              "for each of {}",
+                                              fmt::join(ids, ", ")));
+  }
+  requests::RequestStore(s.db).delete_template(def.name);
+  audit::AuditLog(s.db).record(s.now, s.actor, std::nullopt, fmt::format("template:{}", id), "removed",
+                               {{"name", def.name}});
+  return std::move(def);
+}
+
 std::string export_pipeline(const Pipeline& p) {
   const auto q = [](const std::string& v) {
     std::ostringstream s;
@@ -322,6 +365,33 @@ std::string export_pipeline(const Pipeline& p) {
     }
   }
   return out;
+}
+
+nlohmann::ordered_json export_pipeline_json(const Pipeline& p) {
+  using ordered = nlohmann::ordered_json;
+  ordered stages = ordered::array();
+  for (const auto& st : p.stages) {
+    ordered automations = ordered::array();
+    for (const auto& a : st.automations) {
+      ordered x = ordered::object();
+      x["send_request"] = a.template_name;
+      x["reminders"] = a.reminders ? ordered{{"on", a.reminders->on},
+                                             {"every_days", a.reminders->every_days},
+                                             {"count", a.reminders->count}}
+                                   : ordered(nullptr);
+      x["login"] = a.login ? ordered(*a.login) : ordered(nullptr);
+      automations.push_back(std::move(x));
+    }
+    ordered stage = ordered::object();
+    stage["name"] = st.name;
+    stage["automove"] = st.automove;
+    stage["automations"] = std::move(automations);
+    stages.push_back(std::move(stage));
+  }
+  ordered j = ordered::object();
+  j["name"] = p.name;
+  j["stages"] = std::move(stages);
+  return j;
 }
 
 Pipeline import_pipeline(accounts::Session& s, const std::string& text, const std::string& origin) {
@@ -383,6 +453,8 @@ Job get_job(storage::Database& db, int64_t id) {
   }
   return *j;
 }
+
+std::vector<Job> list_jobs(storage::Database& db, const JobFilter& f) { return JobStore(db).list_jobs(f); }
 
 Result create_job(accounts::Session& s, const requests::Env& env, const NewJob& in) {
   accounts::AccountStore accounts(s.db);

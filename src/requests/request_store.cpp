@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <utility>
+
 namespace practice::requests {
 
 namespace {
@@ -218,14 +220,22 @@ int64_t RequestStore::insert_template(const Definition& d, util::TimePoint now) 
 }
 
 std::optional<Definition> RequestStore::find_template(std::string_view name_or_id) {
+  auto found = find_template_with_id(name_or_id);
+  if (!found) {
+    return std::nullopt;
+  }
+  return std::move(found->second);
+}
+
+std::optional<std::pair<int64_t, Definition>> RequestStore::find_template_with_id(std::string_view name_or_id) {
   const auto id = util::parse_int(name_or_id);
-  storage::Statement s(m_db, "SELECT definition FROM request_templates WHERE name = ?1 OR id = ?2");
+  storage::Statement s(m_db, "SELECT id, definition FROM request_templates WHERE name = ?1 OR id = ?2");
   s.bind(1, name_or_id);
   s.bind(2, id);
   if (!s.step()) {
     return std::nullopt;
   }
-  return definition_from_json(nlohmann::json::parse(s.text(0)));
+  return std::make_pair(s.int64(0), definition_from_json(nlohmann::json::parse(s.text(1))));
 }
 
 std::vector<std::pair<int64_t, Definition>> RequestStore::list_templates() {

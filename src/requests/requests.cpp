@@ -6,6 +6,7 @@
 #include "practice/audit/audit_log.hpp"
 #include "practice/error.hpp"
 #include "practice/mail/mailer.hpp"
+#include "practice/mail/slots.hpp"
 #include "practice/requests/links.hpp"
 #include "practice/requests/request_store.hpp"
 #include "practice/storage/file_store.hpp"
@@ -81,9 +82,11 @@ std::vector<Recipient> resolve_recipients(storage::Database& db, int64_t account
       out.push_back(std::move(r));
     }
   };
+  // One rule on every path: a request that needs a login goes only to
+  // contacts who can sign in (portal access); anyone else could never open it.
   if (to.empty()) {
     for (const auto& c : contacts.list(account_id)) {
-      if (c.notify) {
+      if (c.notify && (!login || c.portal)) {
         add({0, c.id, c.name, c.email, 1});
       }
     }
@@ -96,6 +99,14 @@ std::vector<Recipient> resolve_recipients(storage::Database& db, int64_t account
     } catch (const NotFound&) {
     }
     if (contact) {
+      if (login && !contact->portal) {
+        throw InvalidInput(fmt::format("{} has no portal access, and only contacts with portal access can "
+                                       "answer a request that needs a login",
+                                       contact->email),
+                           fmt::format("give them access with 'practice contact edit {} --portal on', or add "
+                                       "--no-login to let anyone with the link answer",
+                                       contact->email));
+      }
       add({0, contact->id, contact->name, contact->email, 1});
       continue;
     }
@@ -118,7 +129,6 @@ std::vector<int64_t> queue_request_mail(accounts::Session& s, const Env& env, co
                                         const std::string& template_name, const std::string& key_part,
                                         const std::optional<std::string>& message = std::nullopt) {
   const auto settings = mail::mail_settings(s.db, env.config);
-  const std::string key = load_or_create_link_key(env.link_key_path);
   json questions = json::array();
   for (const auto& q : r.questions) {
     // Without a portal link the client answers by reply: they need the choices.
@@ -145,13 +155,14 @@ std::vector<int64_t> queue_request_mail(accounts::Session& s, const Env& env, co
     out.account_id = r.account_id;
     out.dedupe_key = key_part.empty() ? std::string()
                                       : fmt::format("request:{}:{}:{}", r.id, key_part, util::to_lower(rc.email));
-    const auto url = link_url(env, link_token(key, r.id, rc.id, rc.email, rc.generation));
+    // The link itself goes in only at delivery (recipient_link): the outbox never holds it.
+    const bool linked = env.config.portal_base_url && !env.config.portal_base_url->empty();
     out.data = {{"recipient_name", rc.name.empty() ? rc.email : rc.name},
                 {"title", r.title},
                 {"message", message ? json(*message) : (r.message ? json(*r.message) : json(nullptr))},
                 {"question_count", std::to_string(r.questions.size())},
                 {"questions", questions},
-                {"link", url ? json(*url) : json(nullptr)}};
+                {"link", linked ? json(mail::k_link_slot) : json(nullptr)}};
     if (const auto id = mail::queue_mail(s.db, settings, s.now, out)) {
       ids.push_back(*id);
     }
@@ -166,9 +177,11 @@ Outcome do_send(accounts::Session& s, const Env& env, Request r) {
   }
   if (r.recipients.empty()) {
     throw InvalidInput(fmt::format("request {} has no recipients: account \"{}\" has no contacts "
-                                   "with notify on",
-                                   r.id, r.account_name),
-                       "give --to CONTACT_OR_EMAIL");
+                                   "with notify on{}",
+                                   r.id, r.account_name, r.login ? " and portal access" : ""),
+                       r.login ? "give a contact portal access with 'practice contact edit CONTACT --portal on', "
+                                 "or send it with --no-login"
+                               : "give --to CONTACT_OR_EMAIL");
   }
   r.status = Status::pending;
   r.sent_at = s.now;
@@ -192,6 +205,12 @@ Outcome do_send(accounts::Session& s, const Env& env, Request r) {
 std::pair<audit::Actor, std::string> client_actor(accounts::Session& s, const Request& r,
                                                   const std::optional<std::string>& by) {
   if (s.client) {
+    const bool recipient = std::any_of(r.recipients.begin(), r.recipients.end(), [&](const Recipient& rc) {
+      return util::to_lower(rc.email) == util::to_lower(s.client->email);
+    });
+    if (!recipient) {
+      throw PermissionDenied(fmt::format("{} is not a recipient of request {}", s.client->email, r.id));
+    }
     return {s.actor, s.client->email};
   }
   if (!by) {
@@ -233,7 +252,7 @@ const Question& question_at(const Request& r, int position) {
 
 Request load_for_answers(accounts::Session& s, int64_t id) {
   Request r = load(s.db, id);
-  require_access(s, r.account_id);
+  accounts::require_item_access(s, r.account_id);
   if (!accepts_answers(r.status)) {
     refuse(r, r.status == Status::draft ? "send it before recording answers" : "it takes no more answers");
   }
@@ -244,6 +263,34 @@ Request load_for_answers(accounts::Session& s, int64_t id) {
 
 Request get_request(storage::Database& db, int64_t id) { return load(db, id); }
 
+std::vector<Request> list_requests(storage::Database& db, const RequestFilter& f) { return RequestStore(db).list(f); }
+
+std::pair<int64_t, Definition> get_template(storage::Database& db, std::string_view name_or_id) {
+  auto found = RequestStore(db).find_template_with_id(name_or_id);
+  if (!found) {
+    throw NotFound(fmt::format("no request template named \"{}\"", name_or_id),
+                   "list them with 'practice template list'");
+  }
+  return std::move(*found);
+}
+
+std::vector<std::pair<int64_t, Definition>> list_templates(storage::Database& db) {
+  return RequestStore(db).list_templates();
+}
+
+int64_t add_template(accounts::Session& s, const Definition& d) {
+  accounts::require_staff_actor(s);
+  RequestStore store(s.db);
+  if (store.find_template(d.name)) {
+    throw Conflict(fmt::format("a request template named \"{}\" exists already", d.name),
+                   fmt::format("remove it first with 'practice template remove \"{}\"'", d.name));
+  }
+  const auto id = store.insert_template(d, s.now);
+  audit::AuditLog(s.db).record(s.now, s.actor, std::nullopt, fmt::format("template:{}", id), "created",
+                               {{"name", d.name}});
+  return id;
+}
+
 std::optional<std::string> portal_url(const Env& env, std::string_view kind, const std::string& token) {
   if (!env.config.portal_base_url || env.config.portal_base_url->empty()) {
     return std::nullopt;
@@ -253,6 +300,21 @@ std::optional<std::string> portal_url(const Env& env, std::string_view kind, con
     base.pop_back();
   }
   return fmt::format("{}/{}/{}", base, kind, token);
+}
+
+std::optional<std::string> recipient_link(storage::Database& db, const Env& env, int64_t id,
+                                          const std::string& email) {
+  const auto r = RequestStore(db).get(id);
+  if (!r) {
+    return std::nullopt;
+  }
+  for (const auto& rc : r->recipients) {
+    if (util::to_lower(rc.email) == util::to_lower(email)) {
+      const std::string key = load_or_create_link_key(env.link_key_path);
+      return link_url(env, link_token(key, r->id, rc.id, rc.email, rc.generation));
+    }
+  }
+  return std::nullopt;
 }
 
 std::vector<int64_t> notify_recipients(accounts::Session& s, const Env& env, const Request& r,
@@ -344,6 +406,14 @@ Outcome create_requests(accounts::Session& s, const Env& env, const NewRequest& 
     if (in.draft) {
       out.requests.push_back(std::move(full));
       continue;
+    }
+    // Not do_send's refusal: that names this request, which the rollback of
+    // this error takes away again. The hint names only what will exist.
+    if (full.questions.empty()) {
+      throw InvalidInput("a request needs at least one question before it is sent",
+                         "create it with --draft, add questions with 'practice request question add ID "
+                         "--type text --prompt ...', then send it with 'practice request send ID'; "
+                         "or start from --template NAME or --file FILE.toml");
     }
     auto sent = do_send(s, env, std::move(full));
     out.requests.push_back(std::move(sent.requests.front()));
@@ -555,7 +625,7 @@ Request remove_answer_file(accounts::Session& s, int64_t id, int position, int64
 
 Outcome submit(accounts::Session& s, const Env& env, int64_t id, const std::optional<std::string>& by) {
   Request r = load(s.db, id);
-  require_access(s, r.account_id);
+  accounts::require_item_access(s, r.account_id);
   if (!accepts_answers(r.status)) {
     refuse(r, "only a pending or in-progress request can be submitted");
   }
@@ -712,13 +782,8 @@ std::optional<LinkTarget> open_link(storage::Database& db, const Env& env, const
 }
 
 std::vector<std::string> export_request(const Env& env, const Request& r, const std::string& dir) {
-  struct stat st {};
-  if (::stat(dir.c_str(), &st) == 0) {
-    throw Conflict(fmt::format("{} already exists", dir), "choose another folder with --dir");
-  }
-  if (::mkdir(dir.c_str(), 0700) != 0) {
-    throw InvalidInput(fmt::format("cannot create {}: {}", dir, std::strerror(errno)));
-  }
+  // A new folder, or an empty one made for it (mktemp -d): never over files.
+  storage::prepare_export_dir(dir);
   storage::FileStore files(env.files_root, env.max_file_size);
   std::vector<std::string> written;
   json questions = json::array();

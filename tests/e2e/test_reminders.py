@@ -25,8 +25,8 @@ def office(firm, tmp_path):
     firm.cfg = 'user = "alice@acme.test"\n' + smtp_config(srv.port)
     firm.write_config(firm.cfg)
     firm.ok("account", "add", "Smith")
-    firm.ok("contact", "add", "--account", "Smith", "--name", "John", "--email", "john@smith.test")
-    firm.ok("contact", "add", "--account", "Smith", "--name", "Jane", "--email", "jane@smith.test")
+    firm.ok("contact", "add", "--account", "Smith", "--name", "John", "--email", "john@smith.test", "--portal")
+    firm.ok("contact", "add", "--account", "Smith", "--name", "Jane", "--email", "jane@smith.test", "--portal")
     firm.ok("contact", "add", "--account", "Smith", "--name", "Quiet", "--email", "quiet@smith.test", "--no-notify")
     firm.srv = srv
     yield firm

@@ -233,7 +233,8 @@ def test_relink_revokes_the_old_link(office):
 
 def test_bulk_create_from_stdin(office):
     office.ok("account", "add", "Rossi SRL", "--type", "company")
-    office.ok("contact", "add", "--account", "Rossi SRL", "--name", "Giulia", "--email", "giulia@rossi.test")
+    office.ok("contact", "add", "--account", "Rossi SRL", "--name", "Giulia", "--email", "giulia@rossi.test",
+              "--portal")
     office.ok("template", "add", "--file", TEMPLATE)
     rs = office.json("request", "create", "--account", "-", "--template", "medical-receipts",
                      input="Ionescu Family\nRossi SRL\n")

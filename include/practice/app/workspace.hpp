@@ -79,7 +79,8 @@ private:
 
 // The checks and fill-ins of every claimed outbox row: reminders that no
 // longer apply are cancelled, and one-time codes are put into their message
-// (they are never stored).
-mail::StillApplies prepare_outgoing(const requests::Env& env);
+// (they are never stored); a code's email is cancelled once the code is
+// used, replaced or expired by `clock`.
+mail::StillApplies prepare_outgoing(const requests::Env& env, const util::Clock& clock);
 
 } // namespace practice::app

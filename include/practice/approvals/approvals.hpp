@@ -2,11 +2,13 @@
 
 #include "practice/accounts/model.hpp"
 #include "practice/accounts/session.hpp"
+#include "practice/approvals/approval_store.hpp" // ApprovalFilter
 #include "practice/approvals/model.hpp"
 #include "practice/requests/requests.hpp"
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 // Documents, the folders that decide what clients may see, and approvals.
@@ -16,13 +18,24 @@ namespace practice::approvals {
 
 Folder add_folder(accounts::Session& s, const std::string& name, bool client_can_view);
 Folder edit_folder(accounts::Session& s, const std::string& name, bool client_can_view);
+// The folders, by name.
+std::vector<Folder> list_folders(storage::Database& db);
+// The folder `ref` names (an id or name); throws NotFound.
+Folder get_folder(storage::Database& db, std::string_view ref);
 
 Document add_document(accounts::Session& s, const requests::Env& env, const std::string& account,
                       const std::string& path, const std::optional<std::string>& folder,
                       const std::optional<std::string>& description);
 Document get_document(storage::Database& db, int64_t id);
+// The documents of one account and one folder (nullopt: of all), newest first.
+std::vector<Document> list_documents(storage::Database& db, std::optional<int64_t> account_id,
+                                     std::optional<int64_t> folder_id);
 // Copies the document's content to `to` (a new file); returns its size.
 int64_t export_document(const requests::Env& env, const Document& d, const std::string& to);
+// Where the document's content lives in the file store, to read or serve.
+std::string document_path(const requests::Env& env, const Document& d);
+// The document's name made safe to offer as a file name (storage::safe_file_name).
+std::string document_file_name(const Document& d);
 
 struct Outcome {
   std::vector<Approval> approvals;
@@ -44,6 +57,12 @@ Outcome resend(accounts::Session& s, const requests::Env& env, const std::option
                const std::optional<std::string>& account, const std::optional<std::string>& message);
 
 Approval get_approval(storage::Database& db, int64_t id);
+// The approvals `f` keeps, with their documents, most recently requested first.
+std::vector<Approval> list_approvals(storage::Database& db, const ApprovalFilter& f);
+
+// The live portal link of approval `id` for the contact `email`, put into
+// their email at delivery, never stored; nullopt without [portal] base_url.
+std::optional<std::string> contact_link(const requests::Env& env, int64_t id, const std::string& email);
 
 // What an approval link opens: the pending approval and the contact it was
 // sent to, or nullopt when the token is malformed, forged, expired ([portal]

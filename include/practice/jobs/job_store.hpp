@@ -4,6 +4,7 @@
 #include "practice/storage/database.hpp"
 
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -15,6 +16,13 @@ struct JobFilter {
   std::optional<int64_t> stage_id;
   std::optional<int64_t> assignee_id;
   bool archived = false;
+};
+
+// A stage automation that sends a given request template.
+struct TemplateUse {
+  int64_t automation_id = 0;
+  std::string pipeline;
+  std::string stage;
 };
 
 // SQL for pipelines, stages, automations, jobs and job links.
@@ -38,6 +46,9 @@ public:
 
   int64_t insert_automation(const Automation& a, util::TimePoint now);
   bool delete_automation(int64_t id);
+  // The automations of stages not removed that send the template `name`
+  // (case-insensitive), by pipeline name and stage position.
+  std::vector<TemplateUse> automations_sending(std::string_view template_name);
 
   int64_t insert_job(const Job& j);
   void update_job(const Job& j); // stage, title, assignee, due date, moved_at, archived_at

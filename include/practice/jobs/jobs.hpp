@@ -1,8 +1,11 @@
 #pragma once
 
 #include "practice/accounts/session.hpp"
+#include "practice/jobs/job_store.hpp" // JobFilter
 #include "practice/jobs/model.hpp"
 #include "practice/requests/requests.hpp"
+
+#include <nlohmann/json.hpp>
 
 #include <optional>
 #include <string>
@@ -14,6 +17,11 @@
 namespace practice::jobs {
 
 Pipeline get_pipeline(storage::Database& db, std::string_view ref);
+// Every pipeline with its stages and automations, by name.
+std::vector<Pipeline> list_pipelines(storage::Database& db);
+// The stage of `p` that `ref` names (a name, case-insensitive, or an id);
+// throws NotFound, with the nearest name when there is one.
+Stage get_stage(storage::Database& db, const Pipeline& p, std::string_view ref);
 Pipeline create_pipeline(accounts::Session& s, const std::string& name, const std::vector<std::string>& stages);
 
 struct StageChanges {
@@ -37,8 +45,18 @@ Pipeline add_automation(accounts::Session& s, std::string_view pipeline, std::st
                         const NewAutomation& in);
 Pipeline remove_automation(accounts::Session& s, int64_t id);
 
+// Removes the request template `name_or_id` and audits it. It lives here, not
+// in requests, because stage automations send templates by name: refused
+// (Conflict, naming the pipeline and stage) while one does, since every move
+// into that stage would fail. Throws NotFound when there is no such template.
+requests::Definition remove_template(accounts::Session& s, std::string_view name_or_id);
+
 // TOML: name, [[stage]] name / automove / [[stage.automation]] send_request, ...
 std::string export_pipeline(const Pipeline& p);
+// The same content as export_pipeline as one JSON object (`--json`): name,
+// stages [{name, automove, automations [{send_request, reminders {on,
+// every_days, count} or null, login or null}]}]. Pure.
+nlohmann::ordered_json export_pipeline_json(const Pipeline& p);
 Pipeline import_pipeline(accounts::Session& s, const std::string& toml_text, const std::string& origin);
 
 struct NewJob {
@@ -56,6 +74,8 @@ struct Result {
 };
 
 Job get_job(storage::Database& db, int64_t id);
+// The jobs `f` keeps, with their linked items, oldest first.
+std::vector<Job> list_jobs(storage::Database& db, const JobFilter& f);
 Result create_job(accounts::Session& s, const requests::Env& env, const NewJob& in);
 
 enum class Pending { keep, cancel };

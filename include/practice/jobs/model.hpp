@@ -74,7 +74,10 @@ ItemState request_item_state(requests::Status s);
 // in the same stage) no longer counts. Pure.
 ItemState approval_item_state(std::string_view status, bool superseded);
 // What is awaited for a request in this status, in words. Pure.
-std::string request_waiting_for(requests::Status s, int answered, int questions);
+// A draft with no recipients says why nobody was sent it (`login`: the
+// request needs contacts with portal access).
+std::string request_waiting_for(requests::Status s, int answered, int questions, int recipients = 1,
+                                bool login = false);
 
 // The items linked in `stage_id` that still hold the job back. Pure.
 std::vector<LinkedItem> blockers(const std::vector<LinkedItem>& items, int64_t stage_id);

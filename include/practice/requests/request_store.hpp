@@ -47,6 +47,8 @@ public:
 
   int64_t insert_template(const Definition& d, util::TimePoint now);
   std::optional<Definition> find_template(std::string_view name_or_id);
+  // The template named `name_or_id` (its name, or its id) with its id.
+  std::optional<std::pair<int64_t, Definition>> find_template_with_id(std::string_view name_or_id);
   std::vector<std::pair<int64_t, Definition>> list_templates();
   bool delete_template(std::string_view name);
 

@@ -3,9 +3,12 @@
 #include "practice/accounts/session.hpp"
 #include "practice/config/config.hpp"
 #include "practice/requests/model.hpp"
+#include "practice/requests/request_store.hpp" // RequestFilter
 
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 // Client requests: every operation validates, checks the state allows it,
@@ -109,8 +112,14 @@ enum class LinkUse { act, view };
 std::optional<LinkTarget> open_link(storage::Database& db, const Env& env, const std::string& token,
                                     util::TimePoint now, LinkUse use = LinkUse::act);
 
-// Queues `template_name` (reminder, resend, ...) to each recipient with their
-// link; `dedupe_part` makes the dedupe key (empty: unique per message).
+// The live portal link of request `id` for its recipient `email`, as an email
+// to them carries it: put in at delivery, never stored. nullopt when there is
+// no such recipient or no [portal] base_url.
+std::optional<std::string> recipient_link(storage::Database& db, const Env& env, int64_t id,
+                                          const std::string& email);
+
+// Queues `template_name` (reminder, resend, ...) to each recipient with a slot
+// for their link (see recipient_link); `dedupe_part` makes the dedupe key (empty: unique per message).
 std::vector<int64_t> notify_recipients(accounts::Session& s, const Env& env, const Request& r,
                                        const std::string& template_name, const std::string& dedupe_part,
                                        const std::optional<std::string>& message);
@@ -122,6 +131,18 @@ Outcome resend(accounts::Session& s, const Env& env, int64_t id, const std::opti
 
 // Loads a request; throws NotFound.
 Request get_request(storage::Database& db, int64_t id);
+// The requests `f` keeps, with progress counts (no questions loaded), most
+// recently active first.
+std::vector<Request> list_requests(storage::Database& db, const RequestFilter& f);
+
+// The request template `name_or_id` (its name, or its id) with its id;
+// throws NotFound.
+std::pair<int64_t, Definition> get_template(storage::Database& db, std::string_view name_or_id);
+// Every request template with its id, by name.
+std::vector<std::pair<int64_t, Definition>> list_templates(storage::Database& db);
+// Saves a new request template and audits it (template:ID "created"); returns
+// its id. Staff only; throws Conflict when a template of that name exists.
+int64_t add_template(accounts::Session& s, const Definition& d);
 
 // Writes answers.json and the attached files into `dir` (created; must not
 // exist or be empty). Returns the files written.
