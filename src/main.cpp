@@ -23,8 +23,14 @@ int main(int argc, char** argv) {
     return report_parse_error(e, app, ctx.out);
   }
   ctx.out.set_format(ctx.global.json ? Format::json : Format::human);
-  ctx.out.set_quiet(ctx.global.quiet);
+  ctx.out.set_verbosity(ctx.global.quiet     ? Verbosity::quiet
+                        : ctx.global.verbose ? Verbosity::verbose
+                                             : Verbosity::normal);
   try {
+    // A clock given is checked even by commands that never read it.
+    if (ctx.global.now) {
+      ctx.now();
+    }
     if (ctx.action) {
       ctx.action();
     }

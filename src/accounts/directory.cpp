@@ -67,6 +67,10 @@ void require_free_staff_email(StaffStore& store, const std::string& email,
 
 InitResult init_firm(Session& s, const std::optional<std::string>& name,
                      const std::optional<std::string>& email) {
+  // Anyone may set up a new firm (no staff exist yet), but never a client.
+  if (s.client) {
+    throw PermissionDenied("a client cannot do this");
+  }
   FirmStore store(s.db);
   const auto existing = store.get();
   std::optional<std::string> clean_name;
@@ -77,20 +81,56 @@ InitResult init_firm(Session& s, const std::optional<std::string>& name,
   if (email) {
     clean_email = util::require_email("the firm email", *email);
   }
-  if (existing && !clean_name && !clean_email) {
-    return {*existing, false};
+  if (existing) {
+    InitResult r{*existing, false, {}};
+    if (clean_name && *clean_name != existing->name) {
+      r.ignored.emplace_back("name");
+    }
+    if (clean_email && clean_email != existing->email) {
+      r.ignored.emplace_back("email");
+    }
+    return r;
   }
-  Firm firm = existing.value_or(Firm{"My firm", std::nullopt, s.now});
-  if (clean_name) {
-    firm.name = *clean_name;
-  }
-  if (clean_email) {
-    firm.email = clean_email;
-  }
+  Firm firm{clean_name.value_or("My firm"), clean_email, s.now};
   store.put(firm);
-  record(s, std::nullopt, "firm:1", existing ? "edited" : "created",
+  record(s, std::nullopt, "firm:1", "created",
          {{"name", firm.name}, {"email", firm.email ? json(*firm.email) : json(nullptr)}});
-  return {firm, !existing};
+  return {firm, true, {}};
+}
+
+Firm get_firm(storage::Database& db) {
+  auto firm = FirmStore(db).get();
+  if (!firm) {
+    throw NotFound("the firm has no record yet", "run 'practice init --firm NAME --email ADDRESS'");
+  }
+  return std::move(*firm);
+}
+
+Firm edit_firm(Session& s, const FirmChanges& in) {
+  require_staff_actor(s);
+  if (s.staff && !may_edit_firm(*s.staff)) {
+    throw PermissionDenied(fmt::format("{} ({}) may not change the firm's record", s.staff->email,
+                                       to_string(s.staff->role)),
+                           "ask an owner or an admin");
+  }
+  const Firm firm = get_firm(s.db);
+  Firm next = firm;
+  if (in.name) {
+    next.name = check_name("the firm name", *in.name);
+  }
+  if (in.email) {
+    next.email = util::require_email("the firm email", *in.email);
+  }
+  const auto email_json = [](const std::optional<std::string>& e) { return e ? json(*e) : json(nullptr); };
+  json changed = json::object();
+  note_change(changed, "name", firm.name, next.name);
+  note_change(changed, "email", email_json(firm.email), email_json(next.email));
+  if (changed.empty()) {
+    return firm;
+  }
+  FirmStore(s.db).put(next);
+  record(s, std::nullopt, "firm:1", "edited", {{"changed", changed}});
+  return next;
 }
 
 Staff add_staff(Session& s, const NewStaff& in) {
@@ -344,6 +384,27 @@ Contact get_contact(storage::Database& db, std::string_view ref,
   }
   ContactStore store(db);
   return *store.get(store.resolve(ref, account_id));
+}
+
+int64_t resolve_account(storage::Database& db, std::string_view ref) { return AccountStore(db).resolve(ref); }
+
+std::vector<Account> list_accounts(storage::Database& db, const AccountFilter& filter) {
+  return AccountStore(db).list(filter);
+}
+
+void each_account(storage::Database& db, const AccountFilter& filter,
+                  const std::function<void(const Account&)>& fn) {
+  AccountStore(db).each(filter, fn);
+}
+
+std::vector<Contact> list_contacts(storage::Database& db, std::optional<int64_t> account_id) {
+  return ContactStore(db).list(account_id);
+}
+
+std::vector<Staff> list_staff(storage::Database& db, IncludeRemoved include) { return StaffStore(db).list(include); }
+
+std::vector<Ref> assigned_accounts(storage::Database& db, int64_t staff_id) {
+  return StaffStore(db).assigned_accounts(staff_id);
 }
 
 } // namespace practice::accounts

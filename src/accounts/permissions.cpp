@@ -18,4 +18,6 @@ bool may_assign_staff(const Staff& actor) {
   return actor.role == Role::owner || actor.role == Role::admin;
 }
 
+bool may_edit_firm(const Staff& actor) { return actor.role == Role::owner || actor.role == Role::admin; }
+
 } // namespace practice::accounts

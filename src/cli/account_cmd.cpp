@@ -1,10 +1,8 @@
 #include "app.hpp"
 #include "views.hpp"
 
-#include "practice/accounts/account_store.hpp"
-#include "practice/accounts/contact_store.hpp"
 #include "practice/accounts/directory.hpp"
-#include "practice/approvals/approval_store.hpp"
+#include "practice/approvals/approvals.hpp"
 #include "practice/error.hpp"
 #include "practice/util/time.hpp"
 
@@ -80,7 +78,7 @@ ListFilter list_filter(const AccountOptions& o, storage::Database& db) {
     approvals::ApprovalFilter pending;
     pending.status = approvals::Status::pending;
     f.only.emplace();
-    for (const auto& a : approvals::ApprovalStore(db).list_approvals(pending)) {
+    for (const auto& a : approvals::list_approvals(db, pending)) {
       f.only->insert(a.document.account_id);
     }
   }
@@ -93,7 +91,7 @@ void run_list(const AccountOptions& o, Context& ctx) {
     ctx.read([&](storage::Database& db) {
       const ListFilter f = list_filter(o, db);
       Output::JsonArrayWriter out(ctx.out);
-      accounts::AccountStore(db).each(f.accounts, [&](const accounts::Account& a) {
+      accounts::each_account(db, f.accounts, [&](const accounts::Account& a) {
         if (!f.keeps(a)) {
           return;
         }
@@ -109,7 +107,7 @@ void run_list(const AccountOptions& o, Context& ctx) {
   }
   const auto list = ctx.read([&](storage::Database& db) {
     const ListFilter f = list_filter(o, db);
-    auto found = accounts::AccountStore(db).list(f.accounts);
+    auto found = accounts::list_accounts(db, f.accounts);
     std::erase_if(found, [&](const accounts::Account& a) { return !f.keeps(a); });
     return found;
   });
@@ -140,7 +138,7 @@ void run_list(const AccountOptions& o, Context& ctx) {
 void run_show(const AccountOptions& o, Context& ctx) {
   const auto [a, contacts] = ctx.read([&](storage::Database& db) {
     auto acc = accounts::get_account(db, o.ref);
-    return std::make_pair(acc, accounts::ContactStore(db).list(acc.id));
+    return std::make_pair(acc, accounts::list_contacts(db, acc.id));
   });
   if (ctx.out.json()) {
     auto j = to_json(a);

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -26,10 +27,14 @@ void build_cli(CLI::App& app, Context& ctx) {
   app.add_option("--now", g.now, "The clock, ISO 8601 (for tests, demos and backfills)")
       ->envname("PRACTICE_NOW")
       ->type_name("TIME");
-  app.add_flag("-q,--quiet", g.quiet, "No human chatter on stderr");
+  auto* quiet = app.add_flag("-q,--quiet", g.quiet, "No human chatter on stderr");
+  app.add_flag("-v,--verbose", g.verbose,
+               "More on stderr: also the notes only a terminal gets (another run holds the lock)")
+      ->excludes(quiet);
   app.set_version_flag("--version", std::string("practice ") + PRACTICE_VERSION);
 
   register_init_command(app, ctx);
+  register_firm_commands(app, ctx);
   register_staff_commands(app, ctx);
   register_account_commands(app, ctx);
   register_contact_commands(app, ctx);
@@ -53,6 +58,22 @@ void on_run(CLI::App* cmd, Context& ctx, std::function<void()> fn) {
 
 void throw_bad_choice(std::string_view what, const std::string& value, std::string_view choices) {
   throw InvalidInput(fmt::format("{} \"{}\" is not one of: {}", what, value, choices));
+}
+
+const CLI::Validator& decimal() {
+  static const CLI::Validator validator(
+      [](std::string& value) -> std::string {
+        const size_t start = !value.empty() && value.front() == '-' ? 1 : 0;
+        if (value.size() == start || value.find_first_not_of("0123456789", start) != std::string::npos) {
+          return fmt::format("\"{}\" is not a whole number (decimal digits only)", value);
+        }
+        // CLI11 converts with base 0: without this, 010 would be eight.
+        const size_t first_digit = std::min(value.find_first_not_of('0', start), value.size() - 1);
+        value.erase(start, first_digit - start);
+        return {};
+      },
+      "", "DECIMAL");
+  return validator;
 }
 
 std::string read_text_file(const std::string& path) {

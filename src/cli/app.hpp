@@ -29,6 +29,12 @@ T parse_choice(std::string_view what, const std::string& value, Parse parse,
   throw_bad_choice(what, value, choices);
 }
 
+// The transform every integer option goes through: decimal digits with an
+// optional minus, nothing else (CLI11 alone takes " 3" and 0x10, and reads
+// 010 as octal); leading zeros are dropped, so 010 is ten. Anything else is a
+// usage error naming the option.
+const CLI::Validator& decimal();
+
 // The whole file at `path`; throws NotFound naming it.
 std::string read_text_file(const std::string& path);
 
@@ -36,6 +42,7 @@ std::string read_text_file(const std::string& path);
 bool parse_on_off(std::string_view what, const std::string& value);
 
 void register_init_command(CLI::App& app, Context& ctx);
+void register_firm_commands(CLI::App& app, Context& ctx);
 void register_staff_commands(CLI::App& app, Context& ctx);
 void register_account_commands(CLI::App& app, Context& ctx);
 void register_contact_commands(CLI::App& app, Context& ctx);

@@ -1,10 +1,8 @@
 #include "app.hpp"
 #include "views.hpp"
 
+#include "practice/accounts/directory.hpp"
 #include "practice/app/actions.hpp"
-
-#include "practice/accounts/account_store.hpp"
-#include "practice/approvals/approval_store.hpp"
 #include "practice/approvals/approvals.hpp"
 #include "practice/error.hpp"
 #include "practice/jobs/jobs.hpp"
@@ -78,13 +76,13 @@ void run_list(const ApprovalOptions& o, Context& ctx) {
   auto list = ctx.read([&](storage::Database& db) {
     approvals::ApprovalFilter f;
     if (o.account) {
-      f.account_id = accounts::AccountStore(db).resolve(*o.account);
+      f.account_id = accounts::resolve_account(db, *o.account);
     }
     if (o.status) {
       f.status = parse_choice<approvals::Status>("--status", *o.status, approvals::parse_status,
                                                  "pending, approved, disapproved, cancelled");
     }
-    auto found = approvals::ApprovalStore(db).list_approvals(f);
+    auto found = approvals::list_approvals(db, f);
     if (o.job) {
       const auto j = jobs::get_job(db, *o.job);
       std::erase_if(found, [&](const approvals::Approval& a) {
@@ -149,8 +147,10 @@ void run_show(const ApprovalOptions& o, Context& ctx) {
 }
 
 void add_reminders(CLI::App* c, ApprovalOptions& o) {
-  c->add_option("--remind-every", o.remind_every, "Days until the next reminder")->type_name("DAYS");
-  c->add_option("--reminders", o.reminders, "Number of automatic reminders")->type_name("N");
+  c->add_option("--remind-every", o.remind_every, "Days until the next reminder")
+      ->type_name("DAYS")
+      ->transform(decimal());
+  c->add_option("--reminders", o.reminders, "Number of automatic reminders")->type_name("N")->transform(decimal());
   c->add_flag("--no-reminders", o.no_reminders, "No automatic reminders");
 }
 
@@ -162,9 +162,9 @@ void register_approval_commands(CLI::App& app, Context& ctx) {
   {
     auto o = std::make_shared<ApprovalOptions>();
     auto* c = ap->add_subcommand("request", "Ask the client to approve a document");
-    c->add_option("document", o->id, "Document id")->required();
+    c->add_option("document", o->id, "Document id")->required()->transform(decimal());
     c->add_option("--message", o->message, "Message to the client");
-    c->add_option("--job", o->jobs, "Link it to this job (repeatable)")->type_name("J");
+    c->add_option("--job", o->jobs, "Link it to this job (repeatable)")->type_name("J")->transform(decimal());
     add_reminders(c, *o);
     on_run(c, ctx, [o, &ctx] {
       if (o->no_reminders && o->reminders) {
@@ -189,19 +189,19 @@ void register_approval_commands(CLI::App& app, Context& ctx) {
     auto* c = ap->add_subcommand("list", "List approvals");
     c->add_option("--account", o->account, "Only this account's")->type_name("ACCOUNT");
     c->add_option("--status", o->status, "pending, approved, disapproved or cancelled")->type_name("STATUS");
-    c->add_option("--job", o->job, "Only approvals linked to this job")->type_name("J");
+    c->add_option("--job", o->job, "Only approvals linked to this job")->type_name("J")->transform(decimal());
     on_run(c, ctx, [o, &ctx] { run_list(*o, ctx); });
   }
   {
     auto o = std::make_shared<ApprovalOptions>();
     auto* c = ap->add_subcommand("show", "Show an approval with its reasons and comment");
-    c->add_option("approval", o->id, "Approval id")->required();
+    c->add_option("approval", o->id, "Approval id")->required()->transform(decimal());
     on_run(c, ctx, [o, &ctx] { run_show(*o, ctx); });
   }
   {
     auto o = std::make_shared<ApprovalOptions>();
     auto* c = ap->add_subcommand("approve", "Record the client's approval");
-    c->add_option("approval", o->id, "Approval id")->required();
+    c->add_option("approval", o->id, "Approval id")->required()->transform(decimal());
     c->add_option("--by", o->by, "The contact it was entered for")->type_name("CONTACT");
     on_run(c, ctx, [o, &ctx] {
       const auto env = ctx.request_env();
@@ -213,7 +213,7 @@ void register_approval_commands(CLI::App& app, Context& ctx) {
   {
     auto o = std::make_shared<ApprovalOptions>();
     auto* c = ap->add_subcommand("disapprove", "Record the client's disapproval, with reasons");
-    c->add_option("approval", o->id, "Approval id")->required();
+    c->add_option("approval", o->id, "Approval id")->required()->transform(decimal());
     c->add_option("--reason", o->reasons, "A reason (repeatable; at least one)");
     c->add_option("--comment", o->comment, "A comment");
     c->add_option("--by", o->by, "The contact it was entered for")->type_name("CONTACT");
@@ -229,7 +229,7 @@ void register_approval_commands(CLI::App& app, Context& ctx) {
   {
     auto o = std::make_shared<ApprovalOptions>();
     auto* c = ap->add_subcommand("cancel", "Cancel a pending approval");
-    c->add_option("approval", o->id, "Approval id")->required();
+    c->add_option("approval", o->id, "Approval id")->required()->transform(decimal());
     on_run(c, ctx, [o, &ctx] {
       const auto a = ctx.write([&](accounts::Session& s) { return approvals::cancel(s, o->id); });
       print_one(ctx, a, fmt::format("Approval {} cancelled", a.id));
@@ -238,7 +238,7 @@ void register_approval_commands(CLI::App& app, Context& ctx) {
   {
     auto o = std::make_shared<ApprovalOptions>();
     auto* c = ap->add_subcommand("resend", "Send the approval request again (one, or all pending)");
-    c->add_option("approval", o->opt_id, "Approval id");
+    c->add_option("approval", o->opt_id, "Approval id")->transform(decimal());
     c->add_flag("--all-pending", o->all_pending, "Every pending approval");
     c->add_option("--account", o->account, "With --all-pending: only this account's")->type_name("ACCOUNT");
     c->add_option("--message", o->message, "Message to the client");

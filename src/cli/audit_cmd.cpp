@@ -1,12 +1,15 @@
 #include "app.hpp"
 #include "views.hpp"
 
-#include "practice/accounts/account_store.hpp"
+#include "practice/accounts/directory.hpp"
 #include "practice/audit/audit_log.hpp"
 #include "practice/error.hpp"
+#include "practice/util/strings.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include <algorithm>
 #include <memory>
 
 namespace practice::cli {
@@ -53,6 +56,16 @@ void run_audit(const AuditOptions& o, Context& ctx) {
       throw InvalidInput(fmt::format("--item \"{}\" is not of the form KIND:ID", *o.item),
                          "for example --item account:3 or --item request:12");
     }
+    // An unknown kind would only ever list nothing.
+    const std::string kind = o.item->substr(0, colon);
+    const std::vector<std::string> kinds(audit::k_item_kinds.begin(), audit::k_item_kinds.end());
+    if (std::find(kinds.begin(), kinds.end(), kind) == kinds.end()) {
+      std::string message = fmt::format("--item \"{}\": the audit trail has no items of kind \"{}\"", *o.item, kind);
+      if (const auto near = util::closest_match(kind, kinds)) {
+        message += fmt::format("; did you mean \"{}\"?", *near);
+      }
+      throw InvalidInput(message, fmt::format("the kinds are {}", fmt::join(kinds, ", ")));
+    }
     f.item = o.item;
   }
   if (o.since) {
@@ -64,7 +77,7 @@ void run_audit(const AuditOptions& o, Context& ctx) {
   }
   const auto list = ctx.read([&](storage::Database& db) {
     if (o.account) {
-      f.account_id = accounts::AccountStore(db).resolve(*o.account);
+      f.account_id = accounts::resolve_account(db, *o.account);
     }
     return audit::AuditLog(db).list(f);
   });

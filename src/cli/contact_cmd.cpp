@@ -1,8 +1,6 @@
 #include "app.hpp"
 #include "views.hpp"
 
-#include "practice/accounts/account_store.hpp"
-#include "practice/accounts/contact_store.hpp"
 #include "practice/accounts/directory.hpp"
 
 #include <fmt/format.h>
@@ -45,9 +43,9 @@ void run_list(const ContactOptions& o, Context& ctx) {
   const auto list = ctx.read([&](storage::Database& db) {
     std::optional<int64_t> account_id;
     if (o.account) {
-      account_id = accounts::AccountStore(db).resolve(*o.account);
+      account_id = accounts::resolve_account(db, *o.account);
     }
-    return accounts::ContactStore(db).list(account_id);
+    return accounts::list_contacts(db, account_id);
   });
   if (ctx.out.json()) {
     ctx.out.print_json_array(list, [](const auto& x) { return to_json(x); });

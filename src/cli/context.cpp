@@ -87,7 +87,14 @@ std::string Context::base_dir() {
 
 util::TimePoint Context::now() {
   if (!m_clock) {
-    if (global.now && !global.now->empty()) {
+    if (global.now) {
+      // An empty --now is a mistake (an unset shell variable), not a request
+      // for the real clock: a backfill must not run at today's date.
+      if (global.now->empty()) {
+        throw InvalidInput("--now is empty; give the time to run at",
+                           "use a date such as 2026-03-01 or a time such as 2026-03-01T09:00:00Z, "
+                           "or leave out --now for the real clock");
+      }
       const auto t = util::parse_iso(*global.now);
       if (!t) {
         throw InvalidInput(fmt::format("--now \"{}\" is not an ISO 8601 time", *global.now),

@@ -25,6 +25,7 @@ struct GlobalOptions {
   std::optional<std::string> now;
   bool json = false;
   bool quiet = false;
+  bool verbose = false;
 };
 
 // What a command runs with. Everything is loaded on first use, so --help and

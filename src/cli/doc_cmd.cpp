@@ -1,8 +1,7 @@
 #include "app.hpp"
 #include "views.hpp"
 
-#include "practice/accounts/account_store.hpp"
-#include "practice/approvals/approval_store.hpp"
+#include "practice/accounts/directory.hpp"
 #include "practice/approvals/approvals.hpp"
 
 #include <fmt/format.h>
@@ -70,7 +69,7 @@ void register_doc_commands(CLI::App& app, Context& ctx) {
   {
     auto* c = folder->add_subcommand("list", "List folders");
     on_run(c, ctx, [&ctx] {
-      const auto list = ctx.read([](storage::Database& db) { return approvals::ApprovalStore(db).list_folders(); });
+      const auto list = ctx.read([](storage::Database& db) { return approvals::list_folders(db); });
       if (ctx.out.json()) {
         ctx.out.print_json_array(list, folder_json);
         return;
@@ -135,12 +134,12 @@ void register_doc_commands(CLI::App& app, Context& ctx) {
         std::optional<int64_t> account;
         std::optional<int64_t> folder_id;
         if (o->account_filter) {
-          account = accounts::AccountStore(db).resolve(*o->account_filter);
+          account = accounts::resolve_account(db, *o->account_filter);
         }
         if (o->folder) {
-          folder_id = approvals::ApprovalStore(db).resolve_folder(*o->folder).id;
+          folder_id = approvals::get_folder(db, *o->folder).id;
         }
-        return approvals::ApprovalStore(db).list_documents(account, folder_id);
+        return approvals::list_documents(db, account, folder_id);
       });
       if (ctx.out.json()) {
         ctx.out.print_json_array(list, document_json);
@@ -168,7 +167,7 @@ void register_doc_commands(CLI::App& app, Context& ctx) {
   {
     auto o = std::make_shared<DocOptions>();
     auto* c = doc->add_subcommand("show", "Show a document");
-    c->add_option("document", o->id, "Document id")->required();
+    c->add_option("document", o->id, "Document id")->required()->transform(decimal());
     on_run(c, ctx, [o, &ctx] {
       const auto d = ctx.read([&](storage::Database& db) { return approvals::get_document(db, o->id); });
       if (ctx.out.json()) {
@@ -190,7 +189,7 @@ void register_doc_commands(CLI::App& app, Context& ctx) {
   {
     auto o = std::make_shared<DocOptions>();
     auto* c = doc->add_subcommand("export", "Copy a document out of the store");
-    c->add_option("document", o->id, "Document id")->required();
+    c->add_option("document", o->id, "Document id")->required()->transform(decimal());
     c->add_option("--to", o->to, "The file to write")->required()->type_name("PATH");
     on_run(c, ctx, [o, &ctx] {
       const auto env = ctx.request_env();

@@ -26,10 +26,21 @@ void run_init(const InitOptions& o, Context& ctx) {
   auto& db = ctx.database(storage::OpenMode::create);
   const auto firm_name = o.firm ? o.firm : ctx.config().firm_name;
   const auto firm_email = o.email ? o.email : ctx.config().firm_email;
-  const auto result = ctx.write([&](accounts::Session& s) {
-    // Config values only seed a new firm; flags always apply.
-    return accounts::init_firm(s, existed ? o.firm : firm_name, existed ? o.email : firm_email);
-  });
+  // Flags, else the config, seed a new firm; an existing one is never
+  // changed here (cli.md: 'firm edit' does).
+  const auto result = ctx.write([&](accounts::Session& s) { return accounts::init_firm(s, firm_name, firm_email); });
+  // Config values that differ are no news: they only ever seed a new firm.
+  for (const auto& field : result.ignored) {
+    if (field == "name" && o.firm) {
+      ctx.out.warn(fmt::format("--firm is ignored: the firm is already \"{}\"; change it with "
+                               "'practice firm edit --name NAME'",
+                               result.firm.name));
+    } else if (field == "email" && o.email) {
+      ctx.out.warn(fmt::format("--email is ignored: the firm's email is already {}; change it with "
+                               "'practice firm edit --email ADDRESS'",
+                               result.firm.email.value_or("unset")));
+    }
+  }
   // The secret behind client links lives beside the database, never in it.
   requests::load_or_create_link_key(ctx.link_key_path());
   const int version = storage::schema_version(db);

@@ -1,10 +1,8 @@
 #include "app.hpp"
 #include "views.hpp"
 
-#include "practice/accounts/account_store.hpp"
-#include "practice/accounts/staff_store.hpp"
+#include "practice/accounts/directory.hpp"
 #include "practice/error.hpp"
-#include "practice/jobs/job_store.hpp"
 #include "practice/jobs/jobs.hpp"
 
 #include <fmt/format.h>
@@ -134,21 +132,21 @@ void run_list(const JobOptions& o, Context& ctx) {
     jobs::JobFilter f;
     f.archived = o.archived;
     if (o.account_filter) {
-      f.account_id = accounts::AccountStore(db).resolve(*o.account_filter);
+      f.account_id = accounts::resolve_account(db, *o.account_filter);
     }
     if (o.pipeline_filter) {
       const auto p = jobs::get_pipeline(db, *o.pipeline_filter);
       f.pipeline_id = p.id;
       if (o.stage) {
-        f.stage_id = jobs::JobStore(db).resolve_stage(p, *o.stage).id;
+        f.stage_id = jobs::get_stage(db, p, *o.stage).id;
       }
     } else if (o.stage) {
       throw UsageError("--stage needs --pipeline");
     }
     if (o.assignee) {
-      f.assignee_id = accounts::StaffStore(db).resolve(*o.assignee).id;
+      f.assignee_id = accounts::get_staff(db, *o.assignee).id;
     }
-    return jobs::JobStore(db).list_jobs(f);
+    return jobs::list_jobs(db, f);
   });
   if (o.blocked) {
     std::erase_if(list, [](const jobs::Job& j) { return jobs::blockers(j.items, j.stage_id).empty(); });
@@ -250,13 +248,13 @@ void register_job_commands(CLI::App& app, Context& ctx) {
   {
     auto o = std::make_shared<JobOptions>();
     auto* c = job->add_subcommand("show", "Show a job, its items, and what holds it");
-    c->add_option("job", o->id, "Job id")->required();
+    c->add_option("job", o->id, "Job id")->required()->transform(decimal());
     on_run(c, ctx, [o, &ctx] { run_show(*o, ctx); });
   }
   {
     auto o = std::make_shared<JobOptions>();
     auto* c = job->add_subcommand("move", "Move a job by hand");
-    c->add_option("job", o->id, "Job id")->required();
+    c->add_option("job", o->id, "Job id")->required()->transform(decimal());
     c->add_option("--to", o->to, "Stage")->type_name("STAGE");
     c->add_flag("--next", o->next, "The next stage");
     c->add_option("--pending", o->pending, "Unfinished items: keep them, or cancel them")->type_name("keep|cancel");
@@ -275,9 +273,9 @@ void register_job_commands(CLI::App& app, Context& ctx) {
     auto o = std::make_shared<JobOptions>();
     auto* c = job->add_subcommand(linking ? "link" : "unlink", linking ? "Link an item to the job's current stage"
                                                                         : "Unlink an item");
-    c->add_option("job", o->id, "Job id")->required();
-    c->add_option("--request", o->request, "Request id");
-    c->add_option("--approval", o->approval, "Approval id");
+    c->add_option("job", o->id, "Job id")->required()->transform(decimal());
+    c->add_option("--request", o->request, "Request id")->transform(decimal());
+    c->add_option("--approval", o->approval, "Approval id")->transform(decimal());
     on_run(c, ctx, [o, &ctx, linking] {
       if (o->request.has_value() == o->approval.has_value()) {
         throw UsageError("give --request R or --approval AP");
@@ -294,7 +292,7 @@ void register_job_commands(CLI::App& app, Context& ctx) {
   {
     auto o = std::make_shared<JobOptions>();
     auto* c = job->add_subcommand("archive", "Archive a job (its items' reminders stop)");
-    c->add_option("job", o->id, "Job id")->required();
+    c->add_option("job", o->id, "Job id")->required()->transform(decimal());
     on_run(c, ctx, [o, &ctx] {
       const auto j = ctx.write([&](accounts::Session& s) { return jobs::archive_job(s, o->id); });
       print_job(ctx, j, fmt::format("Archived job {}", j.id));

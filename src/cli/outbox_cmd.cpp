@@ -1,10 +1,12 @@
 #include "app.hpp"
+#include "errors.hpp"
 #include "views.hpp"
 
+#include "practice/app/outbox.hpp"
 #include "practice/audit/audit_log.hpp"
 #include "practice/error.hpp"
 #include "practice/mail/mailer.hpp"
-#include "practice/mail/outbox_store.hpp"
+#include "practice/mail/setup_check.hpp"
 #include "practice/util/validate.hpp"
 
 #include <fmt/format.h>
@@ -63,15 +65,10 @@ json report_json(const mail::DeliveryReport& r) {
   return j;
 }
 
-std::string last_text(const mail::OutboxRow& r) {
-  std::string s;
-  if (r.last_code) {
-    s = std::to_string(*r.last_code);
-  }
-  if (r.last_reply) {
-    s += (s.empty() ? "" : " ") + *r.last_reply;
-  }
-  return s.empty() ? "-" : s;
+// The state, flagged where a duplicate may have gone out (a lost final
+// reply, or a run killed past the final dot).
+std::string state_text(const mail::OutboxRow& r) {
+  return std::string(to_string(r.state)) + (r.uncertain > 0 ? " (uncertain)" : "");
 }
 
 void run_list(const OutboxOptions& o, Context& ctx) {
@@ -84,7 +81,7 @@ void run_list(const OutboxOptions& o, Context& ctx) {
     throw InvalidInput("--limit must be at least 1");
   }
   const auto rows =
-      ctx.read([&](storage::Database& db) { return mail::OutboxStore(db).list(state, o.limit); });
+      ctx.read([&](storage::Database& db) { return mail::list_outbox(db, state, o.limit); });
   if (ctx.out.json()) {
     ctx.out.print_json_array(rows, row_json);
     return;
@@ -105,14 +102,14 @@ void run_list(const OutboxOptions& o, Context& ctx) {
     const std::string when = r.state == mail::OutboxState::sent     ? time_text(r.sent_at)
                              : r.state == mail::OutboxState::queued ? "next " + time_text(r.next_attempt_at)
                                                                     : time_text(r.created_at);
-    t.add_row({std::to_string(r.id), std::string(to_string(r.state)), r.rcpt, r.subject,
-               std::to_string(r.attempts), when, last_text(r)});
+    t.add_row({std::to_string(r.id), state_text(r), r.rcpt, r.subject, std::to_string(r.attempts), when,
+               mail::last_reply_text(r)});
   }
   ctx.out.print_table(t);
 }
 
 void run_show(const OutboxOptions& o, Context& ctx) {
-  const auto row = ctx.read([&](storage::Database& db) { return mail::OutboxStore(db).get(o.id); });
+  const auto row = ctx.read([&](storage::Database& db) { return mail::find_outbox_message(db, o.id); });
   if (!row) {
     throw NotFound(fmt::format("no outbox message with id {}", o.id), "list them with 'practice outbox'");
   }
@@ -127,7 +124,7 @@ void run_show(const OutboxOptions& o, Context& ctx) {
     return;
   }
   ctx.out.print_fields({{"id", std::to_string(row->id)},
-                        {"state", std::string(to_string(row->state))},
+                        {"state", state_text(*row)},
                         {"kind", row->kind + (row->item ? " (" + *row->item + ")" : "")},
                         {"to", row->rcpt},
                         {"message id", row->message_id},
@@ -137,7 +134,7 @@ void run_show(const OutboxOptions& o, Context& ctx) {
                                              ? time_text(row->next_attempt_at)
                                              : std::string("-")},
                         {"sent", time_text(row->sent_at)},
-                        {"last reply", last_text(*row)}});
+                        {"last reply", mail::last_reply_text(*row)}});
   std::string text = row->message;
   std::string plain;
   for (size_t i = 0; i < text.size(); ++i) {
@@ -174,7 +171,8 @@ void run_flush(const OutboxOptions& o, Context& ctx) {
   }
   const auto report = ctx.deliver(std::nullopt, o.limit);
   if (!report) {
-    ctx.out.note("another delivery run is in progress");
+    // Routine when runs overlap (cron): the other run sends them.
+    ctx.out.detail("another delivery run is in progress; it sends what is due");
     if (ctx.out.json()) {
       ctx.out.print_json(report_json({}));
     }
@@ -187,29 +185,79 @@ void run_retry(const OutboxOptions& o, Context& ctx) {
   if (o.all_failed == o.retry_id.has_value()) {
     throw UsageError("give either an outbox id or --all-failed");
   }
-  const auto ids = ctx.write([&](accounts::Session& s) {
-    mail::OutboxStore store(s.db);
-    std::vector<int64_t> chosen = o.all_failed ? store.failed_ids() : std::vector<int64_t>{*o.retry_id};
-    for (const auto id : chosen) {
-      const auto row = store.get(id);
-      if (!row) {
-        throw NotFound(fmt::format("no outbox message with id {}", id));
-      }
-      if (!store.retry(id, s.now)) {
-        throw Conflict(fmt::format("outbox message {} is {}, not failed", id, to_string(row->state)),
-                       "only failed messages can be retried");
-      }
-      audit::AuditLog(s.db).record(s.now, s.actor, row->account_id, fmt::format("outbox:{}", id),
-                                   "retried", {{"to", row->rcpt}});
-    }
-    return chosen;
-  });
+  const auto ids = ctx.write([&](accounts::Session& s) { return app::retry_mail(s, o.retry_id); });
   const auto summary = ctx.deliver_after_commit(ids);
   if (ctx.out.json()) {
     ctx.out.print_json(summary);
   } else {
     ctx.out.print_line(fmt::format("Queued {} failed message{} again; {} sent", ids.size(),
                                    ids.size() == 1 ? "" : "s", summary["sent"].get<int>()));
+  }
+}
+
+// The test messages' summary on stdout, then whether the set-up works: a
+// set-up check that sent nothing fails (69, or 75 for a temporary failure),
+// with the reason on stderr; what was not sent stays queued.
+void finish_test(Context& ctx, const std::vector<int64_t>& ids, const std::optional<mail::DeliveryReport>& report) {
+  const auto rows = ctx.read([&](storage::Database& db) {
+    std::vector<mail::OutboxRow> out;
+    for (const auto id : ids) {
+      if (auto row = mail::find_outbox_message(db, id)) {
+        out.push_back(std::move(*row));
+      }
+    }
+    return out;
+  });
+  json summary = {{"queued", ids.size()}, {"sent", 0}, {"deferred", 0}, {"failed", 0}, {"cancelled", 0}};
+  for (const auto& r : rows) {
+    const char* key = r.state == mail::OutboxState::sent       ? "sent"
+                      : r.state == mail::OutboxState::failed    ? "failed"
+                      : r.state == mail::OutboxState::cancelled ? "cancelled"
+                                                                : "deferred";
+    summary[key] = summary[key].get<int>() + 1;
+  }
+  if (ctx.out.json()) {
+    json j = summary;
+    j["ids"] = ids;
+    ctx.out.print_json(j);
+  } else {
+    ctx.out.print_line(fmt::format("Queued {} test message{}; {} sent", ids.size(), ids.size() == 1 ? "" : "s",
+                                   summary["sent"].get<int>()));
+  }
+  const std::string none = ids.size() == 1 ? "the test message was not sent"
+                                           : fmt::format("none of the {} test messages was sent", ids.size());
+  const std::string stays = ids.size() == 1 ? "it stays queued" : "they stay queued";
+  if (!report) {
+    ctx.exit_code = report_error(
+        Busy(fmt::format("{}: another delivery run is in progress", none),
+             fmt::format("{}; that run or 'practice outbox flush' sends {}", stays, ids.size() == 1 ? "it" : "them")),
+        ctx.out);
+    return;
+  }
+  const auto check = mail::judge_test_delivery(*report, rows);
+  switch (check.verdict) {
+  case mail::SetupVerdict::works:
+    if (summary["deferred"].get<int>() > 0 || summary["failed"].get<int>() > 0) {
+      ctx.out.warn(fmt::format("{} deferred for retry, {} failed; see 'practice outbox'",
+                               summary["deferred"].get<int>(), summary["failed"].get<int>()));
+    }
+    return;
+  case mail::SetupVerdict::unavailable:
+    ctx.exit_code = report_error(
+        MailUnavailable(fmt::format("{}: {}", none, check.reason),
+                        summary["deferred"].get<int>() > 0
+                            ? fmt::format("check [smtp] in config.toml; {} until 'practice outbox flush' can send {}",
+                                          stays, ids.size() == 1 ? "it" : "them")
+                            : std::string("check [smtp] in config.toml and the server's reply; "
+                                          "'practice outbox --status failed' lists what it refused")),
+        ctx.out);
+    return;
+  case mail::SetupVerdict::temporary:
+    ctx.exit_code = report_error(
+        Busy(fmt::format("{} yet: {}", none, check.reason),
+             fmt::format("the server asked to try later; {} for 'practice outbox flush'", stays)),
+        ctx.out);
+    return;
   }
 }
 
@@ -226,6 +274,11 @@ void run_test(const OutboxOptions& o, Context& ctx) {
   }
   const std::string subject = util::require_line("--subject", o.subject.value_or("practice test message"), 300);
   const std::string body = o.body_file ? read_text_file(*o.body_file) : o.body.value_or("");
+  // With no transport the check could only fail: say so before queuing anything.
+  if (!ctx.config().mail_transport) {
+    throw ConfigError("no mail transport is configured, so no test message can go out",
+                      "set [mail] transport = \"smtp\" (with [smtp] url) or \"file\" in config.toml");
+  }
   const auto ids = ctx.write([&](accounts::Session& s) {
     const auto settings = mail::mail_settings(s.db, ctx.config());
     std::vector<int64_t> queued;
@@ -242,15 +295,9 @@ void run_test(const OutboxOptions& o, Context& ctx) {
     }
     return queued;
   });
-  const auto summary = ctx.deliver_after_commit(ids);
-  if (ctx.out.json()) {
-    json j = summary;
-    j["ids"] = ids;
-    ctx.out.print_json(j);
-  } else {
-    ctx.out.print_line(fmt::format("Queued {} test message{}; {} sent", ids.size(),
-                                   ids.size() == 1 ? "" : "s", summary["sent"].get<int>()));
-  }
+  // Errors building the transport (a failing password_command) end the
+  // command with their own code; the messages stay queued.
+  finish_test(ctx, ids, ctx.deliver(ids));
 }
 
 } // namespace
@@ -262,7 +309,7 @@ void register_outbox_commands(CLI::App& app, Context& ctx) {
   const auto add_list_options = [](CLI::App* cmd, OutboxOptions& o) {
     cmd->add_option("--status", o.status, "queued, sending, sent, failed or cancelled")
         ->type_name("STATE");
-    cmd->add_option("--limit", o.limit, "At most this many, newest first (default 100)");
+    cmd->add_option("--limit", o.limit, "At most this many, newest first (default 100)")->transform(decimal());
   };
   add_list_options(outbox, *list_opts);
   outbox->callback([&ctx, list_opts, outbox] {
@@ -279,14 +326,14 @@ void register_outbox_commands(CLI::App& app, Context& ctx) {
   {
     auto o = std::make_shared<OutboxOptions>();
     auto* cmd = outbox->add_subcommand("show", "Show one message with its headers and body");
-    cmd->add_option("id", o->id, "Outbox id")->required();
+    cmd->add_option("id", o->id, "Outbox id")->required()->transform(decimal());
     cmd->add_flag("--raw", o->raw, "Print the message exactly as sent (CRLF line endings)");
     on_run(cmd, ctx, [o, &ctx] { run_show(*o, ctx); });
   }
   {
     auto o = std::make_shared<OutboxOptions>();
     auto* cmd = outbox->add_subcommand("retry", "Queue failed messages again");
-    cmd->add_option("id", o->retry_id, "Outbox id");
+    cmd->add_option("id", o->retry_id, "Outbox id")->transform(decimal());
     cmd->add_flag("--all-failed", o->all_failed, "Every failed message");
     on_run(cmd, ctx, [o, &ctx] { run_retry(*o, ctx); });
   }
@@ -294,7 +341,7 @@ void register_outbox_commands(CLI::App& app, Context& ctx) {
     auto o = std::make_shared<OutboxOptions>();
     o->limit = 0;
     auto* cmd = outbox->add_subcommand("flush", "Deliver every message that is due now");
-    cmd->add_option("--limit", o->limit, "At most this many messages");
+    cmd->add_option("--limit", o->limit, "At most this many messages")->transform(decimal());
     on_run(cmd, ctx, [o, &ctx] { run_flush(*o, ctx); });
   }
   {

@@ -94,19 +94,25 @@ void Output::print_fields(const std::vector<std::pair<std::string, std::string>>
 }
 
 void Output::print_line(const std::string& line) const {
-  if (!m_quiet && !json()) {
+  if (!quiet() && !json()) {
     fmt::print("{}\n", line);
   }
 }
 
 void Output::note(const std::string& line) const {
-  if (!m_quiet) {
+  if (!quiet()) {
+    fmt::print(stderr, "{}\n", line);
+  }
+}
+
+void Output::detail(const std::string& line) const {
+  if (verbose() || (!quiet() && m_stderr_tty)) {
     fmt::print(stderr, "{}\n", line);
   }
 }
 
 void Output::warn(const std::string& line) const {
-  if (!m_quiet) {
+  if (!quiet()) {
     fmt::print(stderr, "{}practice: warning:{} {}\n", m_stderr_color ? "\033[33m" : "",
                m_stderr_color ? "\033[0m" : "", line);
   }

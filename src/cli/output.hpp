@@ -12,6 +12,9 @@ namespace practice::cli {
 
 enum class Format { human, json };
 
+// How much talk goes to stderr: -q, the default, or -v.
+enum class Verbosity { quiet, normal, verbose };
+
 // Where a command's results and talk go: data on stdout, talk on stderr;
 // colour only on a terminal and never with NO_COLOR or TERM=dumb.
 class Output {
@@ -19,9 +22,10 @@ public:
   Output();
 
   void set_format(Format f) { m_format = f; }
-  void set_quiet(bool q) { m_quiet = q; }
+  void set_verbosity(Verbosity v) { m_verbosity = v; }
   bool json() const { return m_format == Format::json; }
-  bool quiet() const { return m_quiet; }
+  bool quiet() const { return m_verbosity == Verbosity::quiet; }
+  bool verbose() const { return m_verbosity == Verbosity::verbose; }
   bool stderr_is_tty() const { return m_stderr_tty; }
 
   // One JSON document on stdout: indented on a terminal, compact otherwise.
@@ -74,6 +78,10 @@ public:
   void print_line(const std::string& line) const;
   // A remark on stderr (e.g. "no accounts"); not when quiet.
   void note(const std::string& line) const;
+  // A remark only someone watching needs (another run holds the lock): on
+  // stderr when it is a terminal or with --verbose, never when quiet. Off a
+  // terminal (cron) it stays silent, so a routine event mails nobody.
+  void detail(const std::string& line) const;
   void warn(const std::string& line) const;
 
   // The error shape of style.md, or {"error": ...} on stderr in JSON mode.
@@ -85,7 +93,7 @@ private:
   std::string dump(const nlohmann::ordered_json& value, int indent) const;
 
   Format m_format = Format::human;
-  bool m_quiet = false;
+  Verbosity m_verbosity = Verbosity::normal;
   bool m_stdout_tty = false;
   bool m_stdout_color = false;
   bool m_stderr_color = false;

@@ -2,7 +2,6 @@
 #include "views.hpp"
 
 #include "practice/error.hpp"
-#include "practice/jobs/job_store.hpp"
 #include "practice/jobs/jobs.hpp"
 
 #include <fmt/format.h>
@@ -117,7 +116,7 @@ void register_pipeline_commands(CLI::App& app, Context& ctx) {
   {
     auto* c = pl->add_subcommand("list", "List pipelines");
     on_run(c, ctx, [&ctx] {
-      const auto list = ctx.read([](storage::Database& db) { return jobs::JobStore(db).list_pipelines(); });
+      const auto list = ctx.read([](storage::Database& db) { return jobs::list_pipelines(db); });
       if (ctx.out.json()) {
         ctx.out.print_json_array(list, pipeline_json);
         return;
@@ -149,10 +148,15 @@ void register_pipeline_commands(CLI::App& app, Context& ctx) {
   }
   {
     auto o = std::make_shared<PipelineOptions>();
-    auto* c = pl->add_subcommand("export", "Print a pipeline as TOML that 'pipeline import' takes");
+    auto* c = pl->add_subcommand("export", "Print a pipeline as TOML that 'pipeline import' takes (JSON with --json)");
     c->add_option("pipeline", o->pipeline, "Name or id")->required();
     on_run(c, ctx, [o, &ctx] {
-      fmt::print("{}", jobs::export_pipeline(ctx.read([&](storage::Database& db) { return jobs::get_pipeline(db, o->pipeline); })));
+      const auto p = ctx.read([&](storage::Database& db) { return jobs::get_pipeline(db, o->pipeline); });
+      if (ctx.out.json()) {
+        ctx.out.print_json(jobs::export_pipeline_json(p));
+        return;
+      }
+      fmt::print("{}", jobs::export_pipeline(p));
     });
   }
   {
@@ -175,7 +179,7 @@ void register_pipeline_commands(CLI::App& app, Context& ctx) {
     c->add_option("stage", o->stage, "Stage name")->required();
     if (v != "remove") {
       c->add_option("--automove", o->automove, "Move jobs on when every linked item is done")->type_name("on|off");
-      c->add_option("--position", o->position, "Place it at this position (1 = first)");
+      c->add_option("--position", o->position, "Place it at this position (1 = first)")->transform(decimal());
     }
     if (v == "edit") {
       c->add_option("--rename", o->rename, "New name")->type_name("NEW");
@@ -201,8 +205,10 @@ void register_pipeline_commands(CLI::App& app, Context& ctx) {
     c->add_option("pipeline", o->pipeline, "Name or id")->required();
     c->add_option("stage", o->stage, "Stage name")->required();
     c->add_option("--send-request", o->template_name, "Request template")->required()->type_name("TEMPLATE");
-    c->add_option("--remind-every", o->remind_every, "Days until the next reminder")->type_name("DAYS");
-    c->add_option("--reminders", o->reminders, "Number of automatic reminders")->type_name("N");
+    c->add_option("--remind-every", o->remind_every, "Days until the next reminder")
+        ->type_name("DAYS")
+        ->transform(decimal());
+    c->add_option("--reminders", o->reminders, "Number of automatic reminders")->type_name("N")->transform(decimal());
     c->add_flag("--no-reminders", o->no_reminders, "No automatic reminders");
     c->add_flag("--no-login", o->no_login, "Anyone with the link may answer");
     on_run(c, ctx, [o, &ctx] {
@@ -222,7 +228,7 @@ void register_pipeline_commands(CLI::App& app, Context& ctx) {
     on_run(c, ctx, [o, &ctx] {
       const auto list = ctx.read([&](storage::Database& db) {
         return o->pipeline_filter ? std::vector<jobs::Pipeline>{jobs::get_pipeline(db, *o->pipeline_filter)}
-                                  : jobs::JobStore(db).list_pipelines();
+                                  : jobs::list_pipelines(db);
       });
       json rows = json::array();
       TextTable t;
@@ -255,7 +261,7 @@ void register_pipeline_commands(CLI::App& app, Context& ctx) {
   {
     auto o = std::make_shared<PipelineOptions>();
     auto* c = automation->add_subcommand("remove", "Remove an automation");
-    c->add_option("id", o->id, "Automation id")->required();
+    c->add_option("id", o->id, "Automation id")->required()->transform(decimal());
     on_run(c, ctx, [o, &ctx] {
       const auto p = ctx.write([&](accounts::Session& s) { return jobs::remove_automation(s, o->id); });
       print_pipeline(ctx, p, fmt::format("Removed automation {}", o->id));

@@ -80,7 +80,8 @@ void register_portal_commands(CLI::App& app, Context& ctx) {
   serve->add_option("--listen", o->listen, "Address and port (default [portal] listen, 127.0.0.1:8080)")
       ->type_name("ADDR:PORT");
   serve->add_option("--threads", o->threads, "Worker threads, each with its own database connection (default 4)")
-      ->type_name("N");
+      ->type_name("N")
+      ->transform(decimal());
   on_run(serve, ctx, [o, &ctx] { run_serve(*o, ctx); });
 }
 

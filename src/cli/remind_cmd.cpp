@@ -1,7 +1,7 @@
 #include "app.hpp"
 #include "views.hpp"
 
-#include "practice/accounts/account_store.hpp"
+#include "practice/accounts/directory.hpp"
 #include "practice/error.hpp"
 #include "practice/mail/mailer.hpp"
 #include "practice/reminders/reminders.hpp"
@@ -45,7 +45,7 @@ void run_list(const RemindOptions& o, Context& ctx) {
   auto planned = ctx.read([&](storage::Database& db) {
     std::optional<int64_t> account;
     if (o.account) {
-      account = accounts::AccountStore(db).resolve(*o.account);
+      account = accounts::resolve_account(db, *o.account);
     }
     return reminders::plan(reminders::load_items(db, account), cal, now);
   });
@@ -113,13 +113,15 @@ void run_remind(const RemindOptions& o, Context& ctx) {
                   {"cancelled", report ? report->cancelled : 0}};
   if (ctx.out.json()) {
     ctx.out.print_json(summary);
-  } else if (::isatty(STDOUT_FILENO) == 1) {
+  } else if (::isatty(STDOUT_FILENO) == 1 || ctx.out.verbose()) {
     ctx.out.print_line(fmt::format("{} reminders due: {} emails sent, {} deferred, {} failed",
                                    queued.due.size(), summary["sent"].get<int>(), summary["deferred"].get<int>(),
                                    summary["failed"].get<int>()));
   }
   if (!report) {
-    ctx.out.note("another delivery run is in progress; it or the next run sends these");
+    // Routine when cron runs overlap: a note on stderr would mail the firm
+    // every time, so only someone watching (a terminal, or -v) hears of it.
+    ctx.out.detail("another delivery run is in progress; it or the next run sends these");
     return;
   }
   if (report->stopped) {
@@ -145,7 +147,7 @@ void register_remind_command(CLI::App& app, Context& ctx) {
   auto* cmd = app.add_subcommand("remind", "Automatic reminders (the cron entry: practice remind --run)");
   cmd->add_flag("--run", o->run, "Send what is due, then deliver");
   cmd->add_flag("--dry-run", o->dry_run, "With --run: list what would be sent, change nothing");
-  cmd->add_option("--limit", o->limit, "With --run: at most this many reminders");
+  cmd->add_option("--limit", o->limit, "With --run: at most this many reminders")->transform(decimal());
   cmd->add_flag("--list", o->list, "What is scheduled, and when");
   cmd->add_option("--account", o->account, "With --list: only this account's")->type_name("ACCOUNT");
   on_run(cmd, ctx, [o, &ctx] {
@@ -166,7 +168,7 @@ void register_todo_command(CLI::App& app, Context& ctx) {
   cmd->add_option("account", *account, "Account")->required();
   on_run(cmd, ctx, [account, &ctx] {
     const auto list = ctx.read([&](storage::Database& db) {
-      return reminders::todo(db, accounts::AccountStore(db).resolve(*account));
+      return reminders::todo(db, accounts::resolve_account(db, *account));
     });
     if (ctx.out.json()) {
       ctx.out.print_json_array(list, [](const reminders::TodoEntry& e) {

@@ -1,13 +1,11 @@
 #include "app.hpp"
 #include "views.hpp"
 
+#include "practice/accounts/directory.hpp"
 #include "practice/app/actions.hpp"
-
-#include "practice/accounts/account_store.hpp"
 #include "practice/error.hpp"
 #include "practice/jobs/jobs.hpp"
 #include "practice/requests/definition.hpp"
-#include "practice/requests/request_store.hpp"
 #include "practice/requests/requests.hpp"
 #include "practice/util/strings.hpp"
 
@@ -261,13 +259,13 @@ void run_list(const RequestOptions& o, Context& ctx) {
   const auto list = ctx.read([&](storage::Database& db) {
     requests::RequestFilter f;
     if (o.account) {
-      f.account_id = accounts::AccountStore(db).resolve(*o.account);
+      f.account_id = accounts::resolve_account(db, *o.account);
     }
     if (o.status) {
       f.status = parse_choice<requests::Status>("--status", *o.status, requests::parse_status,
                                                 "draft, pending, in_progress, submitted, completed, cancelled");
     }
-    auto found = requests::RequestStore(db).list(f);
+    auto found = requests::list_requests(db, f);
     if (o.job) {
       const auto j = jobs::get_job(db, *o.job);
       std::erase_if(found, [&](const requests::Request& r) {
@@ -443,11 +441,15 @@ void run_export(const RequestOptions& o, Context& ctx) {
   }
 }
 
-void add_id(CLI::App* cmd, RequestOptions& o) { cmd->add_option("request", o.id, "Request id")->required(); }
+void add_id(CLI::App* cmd, RequestOptions& o) {
+  cmd->add_option("request", o.id, "Request id")->required()->transform(decimal());
+}
 
 void add_reminder_options(CLI::App* cmd, RequestOptions& o) {
-  cmd->add_option("--remind-every", o.remind_every, "Days until the next reminder")->type_name("DAYS");
-  cmd->add_option("--reminders", o.reminders, "Number of automatic reminders")->type_name("N");
+  cmd->add_option("--remind-every", o.remind_every, "Days until the next reminder")
+      ->type_name("DAYS")
+      ->transform(decimal());
+  cmd->add_option("--reminders", o.reminders, "Number of automatic reminders")->type_name("N")->transform(decimal());
   cmd->add_flag("--no-reminders", o.no_reminders, "No automatic reminders");
 }
 
@@ -473,7 +475,7 @@ void register_request_commands(CLI::App& app, Context& ctx) {
     c->add_flag("--no-login", o.no_login, "Anyone with the link may answer");
     add_reminder_options(c, o);
     c->add_flag("--draft", o.draft, "Keep it unsent");
-    c->add_option("--job", o.jobs, "Link it to this job (repeatable)")->type_name("J");
+    c->add_option("--job", o.jobs, "Link it to this job (repeatable)")->type_name("J")->transform(decimal());
   });
   for (const bool linking : {true, false}) {
     verb(linking ? "link" : "unlink", linking ? "Link a request to a job" : "Unlink a request from a job",
@@ -489,7 +491,7 @@ void register_request_commands(CLI::App& app, Context& ctx) {
          },
          [](CLI::App* c, RequestOptions& o) {
            add_id(c, o);
-           c->add_option("--job", o.job, "Job id")->required()->type_name("J");
+           c->add_option("--job", o.job, "Job id")->required()->type_name("J")->transform(decimal());
          });
   }
   verb("send", "Send a draft", run_send, add_id);
@@ -507,7 +509,7 @@ void register_request_commands(CLI::App& app, Context& ctx) {
     c->add_option("--account", o.account, "Only this account's")->type_name("ACCOUNT");
     c->add_option("--status", o.status, "draft, pending, in_progress, submitted, completed or cancelled")
         ->type_name("STATUS");
-    c->add_option("--job", o.job, "Only requests linked to this job")->type_name("J");
+    c->add_option("--job", o.job, "Only requests linked to this job")->type_name("J")->transform(decimal());
   });
   verb("show", "Show a request with its questions, answers and recipients", run_show,
        [](CLI::App* c, RequestOptions& o) {
@@ -532,7 +534,7 @@ void register_request_commands(CLI::App& app, Context& ctx) {
     auto o = std::make_shared<RequestOptions>();
     auto* c = question->add_subcommand("edit", "Change a question");
     add_id(c, *o);
-    c->add_option("question", o->position, "Question number")->required();
+    c->add_option("question", o->position, "Question number")->required()->transform(decimal());
     c->add_option("--prompt", o->prompt, "The question");
     c->add_option("--option", o->options, "Replace the choices (repeatable)");
     c->add_option("--required", o->required, "on or off")->type_name("on|off");
@@ -542,12 +544,12 @@ void register_request_commands(CLI::App& app, Context& ctx) {
     auto o = std::make_shared<RequestOptions>();
     auto* c = question->add_subcommand("remove", "Remove a question");
     add_id(c, *o);
-    c->add_option("question", o->position, "Question number")->required();
+    c->add_option("question", o->position, "Question number")->required()->transform(decimal());
     on_run(c, ctx, [o, &ctx] { run_question_remove(*o, ctx); });
   }
   verb("answer", "Record an answer (saved at once)", run_answer, [](CLI::App* c, RequestOptions& o) {
     add_id(c, o);
-    c->add_option("--question", o.position, "Question number")->required()->type_name("N");
+    c->add_option("--question", o.position, "Question number")->required()->type_name("N")->transform(decimal());
     c->add_option("--value", o.values, "The answer (repeat for multichoice)");
     c->add_option("--file", o.files, "A file to attach (repeatable)")->type_name("PATH");
     c->add_option("--by", o.by, "The recipient this was entered for")->type_name("CONTACT_OR_EMAIL");

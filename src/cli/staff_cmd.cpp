@@ -2,7 +2,6 @@
 #include "views.hpp"
 
 #include "practice/accounts/directory.hpp"
-#include "practice/accounts/staff_store.hpp"
 
 #include <fmt/format.h>
 
@@ -79,8 +78,7 @@ void run_remove(const StaffRefOptions& o, Context& ctx) {
 
 void run_list(const StaffRefOptions& o, Context& ctx) {
   const auto list = ctx.read([&](storage::Database& db) {
-    return accounts::StaffStore(db).list(o.all ? accounts::IncludeRemoved::yes
-                                               : accounts::IncludeRemoved::no);
+    return accounts::list_staff(db, o.all ? accounts::IncludeRemoved::yes : accounts::IncludeRemoved::no);
   });
   if (ctx.out.json()) {
     ctx.out.print_json_array(list, [](const auto& x) { return to_json(x); });
@@ -113,7 +111,7 @@ void run_list(const StaffRefOptions& o, Context& ctx) {
 void run_show(const StaffRefOptions& o, Context& ctx) {
   const auto [s, accounts_list] = ctx.read([&](storage::Database& db) {
     auto st = accounts::get_staff(db, o.ref);
-    return std::make_pair(st, accounts::StaffStore(db).assigned_accounts(st.id));
+    return std::make_pair(st, accounts::assigned_accounts(db, st.id));
   });
   if (ctx.out.json()) {
     auto j = to_json(s);

@@ -1,10 +1,9 @@
 #include "app.hpp"
 #include "views.hpp"
 
-#include "practice/audit/audit_log.hpp"
-#include "practice/error.hpp"
+#include "practice/jobs/jobs.hpp"
 #include "practice/requests/definition.hpp"
-#include "practice/requests/request_store.hpp"
+#include "practice/requests/requests.hpp"
 
 #include <fmt/format.h>
 
@@ -31,29 +30,9 @@ nlohmann::ordered_json template_json(int64_t id, const requests::Definition& d) 
   return j;
 }
 
-requests::Definition find(storage::Database& db, const std::string& name) {
-  auto d = requests::RequestStore(db).find_template(name);
-  if (!d) {
-    throw NotFound(fmt::format("no request template named \"{}\"", name),
-                   "list them with 'practice template list'");
-  }
-  return *d;
-}
-
 void run_add(const TemplateOptions& o, Context& ctx) {
   const auto def = requests::parse_definition(read_text_file(o.file), o.file);
-  const auto id = ctx.write([&](accounts::Session& s) {
-    accounts::require_staff_actor(s);
-    requests::RequestStore store(s.db);
-    if (store.find_template(def.name)) {
-      throw Conflict(fmt::format("a request template named \"{}\" exists already", def.name),
-                     fmt::format("remove it first with 'practice template remove \"{}\"'", def.name));
-    }
-    const auto new_id = store.insert_template(def, s.now);
-    audit::AuditLog(s.db).record(s.now, s.actor, std::nullopt, fmt::format("template:{}", new_id),
-                                 "created", {{"name", def.name}});
-    return new_id;
-  });
+  const auto id = ctx.write([&](accounts::Session& s) { return requests::add_template(s, def); });
   if (ctx.out.json()) {
     ctx.out.print_json(template_json(id, def));
   } else {
@@ -63,7 +42,7 @@ void run_add(const TemplateOptions& o, Context& ctx) {
 }
 
 void run_list(Context& ctx) {
-  const auto list = ctx.read([](storage::Database& db) { return requests::RequestStore(db).list_templates(); });
+  const auto list = ctx.read([](storage::Database& db) { return requests::list_templates(db); });
   if (ctx.out.json()) {
     ctx.out.print_json_array(list, [](const auto& p) { return template_json(p.first, p.second); });
     return;
@@ -85,28 +64,27 @@ void run_list(Context& ctx) {
 }
 
 void run_show(const TemplateOptions& o, Context& ctx) {
-  const auto d = ctx.read([&](storage::Database& db) { return find(db, o.name); });
+  const auto [id, d] = ctx.read([&](storage::Database& db) { return requests::get_template(db, o.name); });
   if (ctx.out.json()) {
-    ctx.out.print_json(template_json(0, d));
+    ctx.out.print_json(template_json(id, d));
     return;
   }
   fmt::print("{}", requests::export_definition(d));
 }
 
 void run_export(const TemplateOptions& o, Context& ctx) {
-  const auto d = ctx.read([&](storage::Database& db) { return find(db, o.name); });
+  const auto d = ctx.read([&](storage::Database& db) { return requests::get_template(db, o.name).second; });
+  if (ctx.out.json()) {
+    // The same content as the TOML, as the object 'template show --json' holds.
+    ctx.out.print_json(requests::definition_to_json(d));
+    return;
+  }
   fmt::print("{}", requests::export_definition(d));
 }
 
 void run_remove(const TemplateOptions& o, Context& ctx) {
-  ctx.write([&](accounts::Session& s) {
-    accounts::require_staff_actor(s);
-    const auto d = find(s.db, o.name);
-    requests::RequestStore(s.db).delete_template(d.name);
-    audit::AuditLog(s.db).record(s.now, s.actor, std::nullopt, "template:0", "removed", {{"name", d.name}});
-    return 0;
-  });
-  ctx.out.print_line(fmt::format("Removed request template {}", o.name));
+  const auto d = ctx.write([&](accounts::Session& s) { return jobs::remove_template(s, o.name); });
+  ctx.out.print_line(fmt::format("Removed request template {}", d.name));
 }
 
 } // namespace

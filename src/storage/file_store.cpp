@@ -8,6 +8,7 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <dirent.h>
 #include <fcntl.h>
 #include <memory>
 #include <sys/stat.h>
@@ -26,6 +27,22 @@ struct Fd {
   }
 };
 
+std::string_view file_kind(mode_t mode) {
+  if (S_ISDIR(mode)) {
+    return "a folder";
+  }
+  if (S_ISFIFO(mode)) {
+    return "a named pipe";
+  }
+  if (S_ISSOCK(mode)) {
+    return "a socket";
+  }
+  if (S_ISCHR(mode) || S_ISBLK(mode)) {
+    return "a device";
+  }
+  return "not a file";
+}
+
 void make_dir(const std::string& dir) {
   if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
     throw InvalidInput(fmt::format("cannot create {}: {}", dir, std::strerror(errno)));
@@ -39,13 +56,24 @@ std::string FileStore::path_of(const std::string& sha256) const {
 }
 
 StoredFile FileStore::put(Database& db, const std::string& source, util::TimePoint now) {
-  Fd in{::open(source.c_str(), O_RDONLY | O_CLOEXEC)};
+  // Looked at before it is opened: opening a FIFO waits for a writer, for ever
+  // if none comes, and a device may do anything on open.
+  struct stat st {};
+  if (::stat(source.c_str(), &st) != 0) {
+    throw NotFound(fmt::format("cannot read {}: {}", source, std::strerror(errno)));
+  }
+  if (!S_ISREG(st.st_mode)) {
+    throw InvalidInput(fmt::format("{} is not a regular file ({})", source, file_kind(st.st_mode)),
+                       "give the path of an ordinary file");
+  }
+  // O_NONBLOCK in case it was swapped for a FIFO since: the open returns at
+  // once and the check below refuses it. Reads from a regular file never block.
+  Fd in{::open(source.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)};
   if (in.fd < 0) {
     throw NotFound(fmt::format("cannot read {}: {}", source, std::strerror(errno)));
   }
-  struct stat st {};
   if (::fstat(in.fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    throw InvalidInput(fmt::format("{} is not a regular file", source));
+    throw InvalidInput(fmt::format("{} is not a regular file", source), "give the path of an ordinary file");
   }
   if (st.st_size > m_max_size) {
     throw InvalidInput(fmt::format("{} is {} bytes; the limit is {} bytes", source, st.st_size, m_max_size),
@@ -103,6 +131,30 @@ StoredFile FileStore::put(Database& db, const std::string& source, util::TimePoi
   s.bind_all(hex, size, util::format_iso(now));
   s.run();
   return {hex, size};
+}
+
+void prepare_export_dir(const std::string& dir) {
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) != 0) {
+    if (::mkdir(dir.c_str(), 0700) != 0) {
+      throw InvalidInput(fmt::format("cannot create {}: {}", dir, std::strerror(errno)));
+    }
+    return;
+  }
+  if (!S_ISDIR(st.st_mode)) {
+    throw Conflict(fmt::format("{} already exists and is not a folder", dir), "choose another folder with --dir");
+  }
+  std::unique_ptr<DIR, decltype(&::closedir)> d(::opendir(dir.c_str()), ::closedir);
+  if (!d) {
+    throw InvalidInput(fmt::format("cannot read {}: {}", dir, std::strerror(errno)));
+  }
+  while (const dirent* e = ::readdir(d.get())) {
+    const std::string_view name = e->d_name;
+    if (name != "." && name != "..") {
+      throw Conflict(fmt::format("{} already exists and is not empty", dir),
+                     "choose another folder with --dir, or empty this one");
+    }
+  }
 }
 
 std::string safe_file_name(const std::string& name) {

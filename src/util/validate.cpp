@@ -13,13 +13,28 @@ namespace {
 // too unless `allow_breaks`), checked before any trimming: a trailing CR is
 // refused, not silently dropped.
 void check_controls(std::string_view what, std::string_view value, bool allow_breaks) {
-  for (const char ch : value) {
-    const auto c = static_cast<unsigned char>(ch);
+  const auto refuse = [what](bool line_break) {
+    throw InvalidInput(fmt::format("{} must not contain {}", what,
+                                   line_break ? "a line break" : "control characters"));
+  };
+  for (size_t i = 0; i < value.size(); ++i) {
+    const auto c = static_cast<unsigned char>(value[i]);
     const bool is_break = c == '\n' || c == '\t' || c == '\r';
     if ((c < 0x20 && !(allow_breaks && is_break)) || c == 0x7f) {
-      throw InvalidInput(fmt::format("{} must not contain {}", what,
-                                     c == '\n' || c == '\r' ? "a line break"
-                                                            : "control characters"));
+      refuse(c == '\n' || c == '\r' || c == 0x0b || c == 0x0c);
+    }
+    // The C1 controls U+0080..U+009F (NEL, U+0085, among them), as UTF-8.
+    const auto next = i + 1 < value.size() ? static_cast<unsigned char>(value[i + 1]) : 0;
+    if (c == 0xc2 && next >= 0x80 && next <= 0x9f) {
+      refuse(next == 0x85);
+    }
+    // U+2028 LINE SEPARATOR and U+2029 PARAGRAPH SEPARATOR: mandatory breaks
+    // for Unicode (and JavaScript), so a "line" holding one shows as two.
+    if (c == 0xe2 && next == 0x80 && i + 2 < value.size()) {
+      const auto third = static_cast<unsigned char>(value[i + 2]);
+      if ((third == 0xa8 || third == 0xa9) && !allow_breaks) {
+        refuse(true);
+      }
     }
   }
 }

@@ -140,7 +140,7 @@ def test_server_down_for_a_whole_run_then_back(mailfirm, servers):
     use_smtp(mailfirm, port)
     to = [a for i in range(20) for a in ("--to", f"c{i}@client.test")]
     r = mailfirm.run("--json", "outbox", "test", *to)
-    assert r.code == 0, r  # the change stands; mail stays queued
+    assert r.code == 69, r  # a set-up check that sent nothing fails; the messages stay queued
     assert r.json["sent"] == 0 and r.json["deferred"] == 20
     assert "stay queued" in r.err
     flush = mailfirm.run("--json", "outbox", "flush")
@@ -190,10 +190,16 @@ def test_reply_timeout_on_message_1_of_5_does_not_hold_up_the_rest(mailfirm, ser
 
 
 def test_no_transport_keeps_mail_queued_and_says_so(mailfirm):
-    r = mailfirm.run("--json", "outbox", "test", "--to", "a@client.test")
-    assert r.code == 0 and r.json["queued"] == 1 and r.json["sent"] == 0
+    mailfirm.ok("account", "add", "Smith")
+    mailfirm.ok("contact", "add", "--account", "Smith", "--name", "Ann", "--email", "a@client.test", "--portal")
+    rid = str(mailfirm.json("request", "create", "--account", "Smith", "--title", "T", "--draft")["id"])
+    mailfirm.ok("request", "question", "add", rid, "--type", "text", "--prompt", "Q")
+    r = mailfirm.run("--json", "request", "send", rid)
+    assert r.code == 0 and r.json["mail"]["queued"] == 1 and r.json["mail"]["sent"] == 0, r
     assert "no mail transport" in r.err
     assert_refused(mailfirm, 78, "outbox", "flush", contains="no mail transport")
+    # A set-up check with nothing to send through is refused before it queues anything.
+    assert_refused(mailfirm, 78, "outbox", "test", "--to", "a@client.test", contains="no mail transport")
 
 
 def test_file_transport_writes_one_eml_per_message(mailfirm, tmp_path):
@@ -234,7 +240,7 @@ def test_wrong_password_stops_after_one_connection_and_never_shows_it(mailfirm, 
              f'ca_file = "{ca["ca"]}"\nusername = "office"\npassword_command = "echo wr0ng-pw-123"\n')
     to = [a for i in range(10) for a in ("--to", f"c{i}@client.test")]
     r = mailfirm.run("--json", "outbox", "test", *to)
-    assert r.code == 0 and r.json["sent"] == 0
+    assert r.code == 69 and r.json["sent"] == 0, r
     before = mailfirm.dump()
     flush = mailfirm.run("outbox", "flush")
     assert flush.code in (69, 78), flush
@@ -335,8 +341,8 @@ def test_bodies_arrive_byte_identical(mailfirm, servers, tmp_path, name):
 def test_retry_failed(mailfirm, servers):
     srv = servers()
     use_smtp(mailfirm, srv.port)
-    r = mailfirm.json("outbox", "test", "--to", "data554-x@client.test")
-    assert r["failed"] == 1
+    r = mailfirm.run("--json", "outbox", "test", "--to", "data554-x@client.test")
+    assert r.code == 69 and r.json["failed"] == 1, r  # the server refused the only test message
     [row] = outbox(mailfirm, "failed")
     assert_refused(mailfirm, 66, "outbox", "retry", "424242")
     again = mailfirm.json("outbox", "retry", "--all-failed")
@@ -352,7 +358,8 @@ def test_kills_during_flush_lose_nothing_and_duplicate_at_most_once_per_kill(mai
     srv = servers()
     count, kills = 600, 8
     to = [a for i in range(count) for a in ("--to", f"c{i}@client.test")]
-    mailfirm.ok("outbox", "test", *to)  # no transport yet: all queued
+    use_smtp(mailfirm, free_port())  # nobody listening yet: the check fails (69), all stay queued
+    assert mailfirm.run("outbox", "test", *to).code == 69
     use_smtp(mailfirm, srv.port)
     env = dict(mailfirm.env)
     rng = random.Random(9)

@@ -1,11 +1,15 @@
 #pragma once
 
+#include "practice/accounts/account_store.hpp" // AccountFilter
 #include "practice/accounts/model.hpp"
 #include "practice/accounts/session.hpp"
+#include "practice/accounts/staff_store.hpp" // IncludeRemoved
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 // The firm's people and clients: every change validates its input, checks the
 // actor may make it, saves it and writes its audit row. Call inside the
@@ -14,12 +18,27 @@ namespace practice::accounts {
 
 struct InitResult {
   Firm firm;
-  bool created = false; // false: the firm existed already
+  bool created = false;             // false: the firm existed already
+  std::vector<std::string> ignored; // given but left as they were: "name", "email"
 };
-// Records the firm (name defaults to "My firm"); an existing firm keeps its
-// record unless a name or email is given.
+// Records the firm when it has none yet (name defaults to "My firm"). An
+// existing firm is never changed, whatever is given (edit_firm changes it):
+// the fields given that differ from its record are listed in `ignored`.
+// Throws InvalidInput for an invalid name or email either way.
 InitResult init_firm(Session& s, const std::optional<std::string>& name,
                      const std::optional<std::string>& email);
+
+// The firm's record; throws NotFound before init wrote it.
+Firm get_firm(storage::Database& db);
+
+struct FirmChanges {
+  std::optional<std::string> name;
+  std::optional<std::string> email; // the From: of the firm's mail
+};
+// Changes the firm's name or email, audited (firm:1 "edited") with what
+// changed; nothing changed, nothing audited. Owners and admins only: throws
+// PermissionDenied for anyone else, InvalidInput for an invalid value.
+Firm edit_firm(Session& s, const FirmChanges& in);
 
 struct NewStaff {
   std::string name;
@@ -82,5 +101,21 @@ Account get_account(storage::Database& db, std::string_view ref);
 Staff get_staff(storage::Database& db, std::string_view ref);
 Contact get_contact(storage::Database& db, std::string_view ref,
                     const std::optional<std::string>& account);
+
+// The id of the account `ref` names (an id or exact name, case-insensitive),
+// without loading it; throws NotFound.
+int64_t resolve_account(storage::Database& db, std::string_view ref);
+// The accounts `filter` keeps, with contact counts and assigned staff, by name.
+std::vector<Account> list_accounts(storage::Database& db, const AccountFilter& filter);
+// The same accounts in the same order, passed to `fn` one at a time as they
+// are read: a listing of many thousands is never held whole.
+void each_account(storage::Database& db, const AccountFilter& filter,
+                  const std::function<void(const Account&)>& fn);
+// Active contacts, of one account or (nullopt) of all.
+std::vector<Contact> list_contacts(storage::Database& db, std::optional<int64_t> account_id);
+// The staff, with the removed ones too when `include` says so.
+std::vector<Staff> list_staff(storage::Database& db, IncludeRemoved include);
+// The accounts staff member `staff_id` is assigned to.
+std::vector<Ref> assigned_accounts(storage::Database& db, int64_t staff_id);
 
 } // namespace practice::accounts

@@ -14,4 +14,7 @@ bool may_work_on_account(const Staff& actor, bool assigned);
 // Owners and admins assign staff to accounts. Pure.
 bool may_assign_staff(const Staff& actor);
 
+// Owners and admins change the firm's own record (name, email). Pure.
+bool may_edit_firm(const Staff& actor);
+
 } // namespace practice::accounts

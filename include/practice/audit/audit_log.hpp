@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -24,6 +25,12 @@ struct AuditEntry {
   std::string prev_hash;
   std::string hash;
 };
+
+// The kinds of item the trail records (the "request" of "request:12"): the
+// ones people look up most (cli.md: request, approval, job) first.
+inline constexpr std::array<std::string_view, 12> k_item_kinds = {
+    "request", "approval", "job",    "account",  "contact", "document",
+    "firm",    "folder",   "outbox", "pipeline", "staff",   "template"};
 
 // The hash before the first row.
 inline constexpr std::string_view k_genesis_hash =

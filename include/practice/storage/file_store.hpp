@@ -34,6 +34,12 @@ private:
   int64_t m_max_size;
 };
 
+// Makes `dir` ready for files copied out of the store: creates it (0700), or
+// takes a folder that exists and is empty. Throws Conflict when something is
+// there already (a file, or a folder with anything in it), InvalidInput when
+// it cannot be created or read.
+void prepare_export_dir(const std::string& dir);
+
 // A file name safe to show and to create in a folder of the user's choosing:
 // the last path component, control characters and slashes removed, never
 // "", "." or "..".

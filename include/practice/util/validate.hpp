@@ -6,12 +6,14 @@
 namespace practice::util {
 
 // Checks one line of user text (a name, a title): trimmed, non-empty, at most
-// `max_length` bytes, valid UTF-8, no control characters. Returns the trimmed
+// `max_length` bytes, valid UTF-8, no control characters (C0, DEL, C1) and no
+// Unicode line or paragraph separator (U+2028, U+2029). Returns the trimmed
 // text; throws InvalidInput naming `what` otherwise.
 std::string require_line(std::string_view what, std::string_view value,
                          size_t max_length = 200);
 
-// Like require_line but allows line breaks and tabs (messages, comments).
+// Like require_line but allows line breaks and tabs (messages, comments),
+// U+2028 and U+2029 among them; other control characters are still refused.
 std::string require_text(std::string_view what, std::string_view value,
                          size_t max_length = 10000);
 

@@ -108,3 +108,57 @@ TEST_CASE("an edit that changes nothing writes no audit row") {
   edit_account(s, "Smith", {std::string("Smith"), AccountType::individual, std::nullopt, std::nullopt});
   CHECK(audit_rows(*db) == before);
 }
+
+TEST_CASE("init_firm records a new firm once and never changes an existing one") {
+  auto db = test::memory_db();
+  auto s = as(*db, nullptr);
+  const auto first = init_firm(s, std::string("Acme CPA"), std::string("office@acme.test"));
+  CHECK(first.created);
+  CHECK(first.firm.name == "Acme CPA");
+  const auto before = audit_rows(*db);
+  const auto again = init_firm(s, std::string("Other Firm"), std::string("OTHER@Other.test"));
+  CHECK_FALSE(again.created);
+  CHECK(again.firm.name == "Acme CPA");
+  CHECK(again.firm.email == std::optional<std::string>("office@acme.test"));
+  CHECK(again.ignored == std::vector<std::string>{"name", "email"});
+  CHECK(get_firm(*db).name == "Acme CPA");
+  CHECK(audit_rows(*db) == before);
+  // The same values are not "ignored"; nothing given, nothing to say.
+  CHECK(init_firm(s, std::string(" Acme CPA "), std::nullopt).ignored.empty());
+  CHECK(init_firm(s, std::nullopt, std::nullopt).ignored.empty());
+  CHECK_THROWS_AS(init_firm(s, std::string("two\nlines"), std::nullopt), InvalidInput);
+}
+
+TEST_CASE("edit_firm: owners and admins, audited with what changed") {
+  auto db = test::memory_db();
+  auto s0 = as(*db, nullptr);
+  CHECK_THROWS_AS(get_firm(*db), NotFound);
+  init_firm(s0, std::string("Acme CPA"), std::nullopt);
+  add_staff(s0, {"Alice", "alice@acme.test", std::nullopt, false});
+  auto alice = as(*db, "alice@acme.test");
+  add_staff(alice, {"Ann", "ann@acme.test", Role::admin, false});
+  add_staff(alice, {"Bob", "bob@acme.test", Role::member, true});
+  auto bob = as(*db, "bob@acme.test");
+  auto nobody = as(*db, nullptr);
+  const auto before = audit_rows(*db);
+  CHECK_THROWS_AS(edit_firm(bob, {std::string("Bob's firm"), std::nullopt}), PermissionDenied);
+  CHECK_THROWS_AS(edit_firm(nobody, {std::string("Nobody's firm"), std::nullopt}), PermissionDenied);
+  CHECK_THROWS_AS(edit_firm(alice, {std::nullopt, std::string("not an address")}), InvalidInput);
+  CHECK(audit_rows(*db) == before);
+
+  auto ann = as(*db, "ann@acme.test");
+  const Firm f = edit_firm(ann, {std::string("Acme & Co"), std::string("office@acme.test")});
+  CHECK(f.name == "Acme & Co");
+  CHECK(get_firm(*db).email == std::optional<std::string>("office@acme.test"));
+  const auto log = audit::AuditLog(*db).list({std::nullopt, std::string("firm:1"), std::nullopt});
+  REQUIRE(log.size() == 2);
+  CHECK(log.back().action == "edited");
+  CHECK(log.back().actor.name == "ann@acme.test");
+  const auto changed = nlohmann::json::parse(log.back().details).at("changed");
+  CHECK(changed.at("name") == nlohmann::json::array({"Acme CPA", "Acme & Co"}));
+  CHECK(changed.at("email") == nlohmann::json::array({nullptr, "office@acme.test"}));
+  // The same values again: nothing to record.
+  const auto rows = audit_rows(*db);
+  edit_firm(alice, {std::string("Acme & Co"), std::nullopt});
+  CHECK(audit_rows(*db) == rows);
+}

@@ -34,3 +34,10 @@ TEST_CASE("only owners and admins assign staff") {
   CHECK(may_assign_staff(with(Role::admin)));
   CHECK_FALSE(may_assign_staff(with(Role::member, true)));
 }
+
+TEST_CASE("owners and admins change the firm's record; members do not, even with view all") {
+  CHECK(may_edit_firm(with(Role::owner)));
+  CHECK(may_edit_firm(with(Role::admin)));
+  CHECK_FALSE(may_edit_firm(with(Role::member)));
+  CHECK_FALSE(may_edit_firm(with(Role::member, true)));
+}

@@ -72,3 +72,31 @@ TEST_CASE("wrong types and values are configuration errors naming the key and fi
   CHECK(message("user = [1]\n").find("'user'") != std::string::npos);
   CHECK(message("this is not toml").find("/etc/c.toml line 1") != std::string::npos);
 }
+
+TEST_CASE("smtp.url must be smtp:// or smtps://, a host and a port from 1 to 65535") {
+  const auto message = [](const std::string& url) {
+    try {
+      parse_config("[smtp]\nurl = \"" + url + "\"\n", "/etc/c.toml");
+    } catch (const ConfigError& e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  for (const char* ok : {"smtp://mail.acme.test:587", "smtps://mail.acme.test", "SMTP://127.0.0.1:25",
+                         "smtp://[::1]:2525", "smtp://mail.acme.test:587/acme.test", "smtp://localhost:65535"}) {
+    INFO(ok);
+    CHECK(message(ok) == "accepted");
+  }
+  for (const char* bad : {"gopher://mail.acme.test", "mail.acme.test:587", "smtp:/mail.acme.test", "smtp://",
+                          "smtp://:587", "smtp://mail.acme.test:", "smtp://mail.acme.test:0",
+                          "smtp://mail.acme.test:65536", "smtp://mail.acme.test:58x", "smtp://mail.acme.test:-1",
+                          "smtp://user:pw@mail.acme.test", "smtp://mail acme.test", "smtp://[::1", "smtp://[]:25",
+                          "smtp://mail.acme.test?x=1", "http://mail.acme.test"}) {
+    INFO(bad);
+    const auto m = message(bad);
+    CHECK(m.find("config key 'smtp.url' in /etc/c.toml") != std::string::npos);
+    CHECK(m.find(bad) != std::string::npos);
+  }
+  // Unset is fine until the smtp transport needs it.
+  CHECK(message("") == "accepted");
+}

@@ -21,7 +21,7 @@
 using namespace practice;
 using namespace practice::mail;
 
-TEST_CASE("classify: one case per row of the reliability table") {
+TEST_CASE("classify: one case per row of the reliability table", "[delivery]") {
   CHECK(classify(CURLE_OK, 250, true) == Outcome::sent);
   CHECK(classify(CURLE_COULDNT_CONNECT, 0, false) == Outcome::connection);
   CHECK(classify(CURLE_COULDNT_RESOLVE_HOST, 0, false) == Outcome::connection);
@@ -40,7 +40,7 @@ TEST_CASE("classify: one case per row of the reliability table") {
   CHECK(classify(CURLE_RECV_ERROR, 354, false) == Outcome::temporary);  // upload cut short
 }
 
-TEST_CASE("backoff doubles from 5 minutes to a 4 hour cap") {
+TEST_CASE("backoff doubles from 5 minutes to a 4 hour cap", "[delivery]") {
   CHECK(backoff(1) == std::chrono::minutes(5));
   CHECK(backoff(2) == std::chrono::minutes(10));
   CHECK(backoff(4) == std::chrono::minutes(40));
@@ -48,7 +48,7 @@ TEST_CASE("backoff doubles from 5 minutes to a 4 hour cap") {
   CHECK(backoff(50) == std::chrono::hours(4));
 }
 
-TEST_CASE("plan_after: retry, give up, and not counting the server's trouble") {
+TEST_CASE("plan_after: retry, give up, and not counting the server's trouble", "[delivery]") {
   const auto t0 = test::at("2026-03-01T09:00:00Z");
   const auto temp = plan_after(Outcome::temporary, 1, t0, t0, 0.5);
   CHECK(temp.state == OutboxState::queued);
@@ -106,7 +106,7 @@ void queue_many(storage::Database& db, int n, util::TimePoint now) {
 
 } // namespace
 
-TEST_CASE("enqueue is idempotent by dedupe key") {
+TEST_CASE("enqueue is idempotent by dedupe key", "[delivery]") {
   auto db = test::memory_db();
   const auto now = test::at("2026-03-01");
   queue(*db, "a@x.test", now);
@@ -114,7 +114,7 @@ TEST_CASE("enqueue is idempotent by dedupe key") {
   CHECK(OutboxStore(*db).list(std::nullopt, 10).size() == 1);
 }
 
-TEST_CASE("delivery sends, retries later, fails 5xx, and stops on connection trouble") {
+TEST_CASE("delivery sends, retries later, fails 5xx, and stops on connection trouble", "[delivery]") {
   auto db = test::memory_db();
   util::FixedClock clock(test::at("2026-03-01T09:00:00Z"));
   for (const char* r : {"a@x.test", "b@x.test", "c@x.test"}) {
@@ -134,7 +134,7 @@ TEST_CASE("delivery sends, retries later, fails 5xx, and stops on connection tro
   CHECK(t.sent_to.size() == 4);
 }
 
-TEST_CASE("three connection failures stop the run without counting attempts") {
+TEST_CASE("three connection failures stop the run without counting attempts", "[delivery]") {
   auto db = test::memory_db();
   util::FixedClock clock(test::at("2026-03-01T09:00:00Z"));
   queue_many(*db, 10, clock.now());
@@ -152,7 +152,7 @@ TEST_CASE("three connection failures stop the run without counting attempts") {
   }
 }
 
-TEST_CASE("a stop_config outcome stops the run at once and counts nothing") {
+TEST_CASE("a stop_config outcome stops the run at once and counts nothing", "[delivery]") {
   auto db = test::memory_db();
   util::FixedClock clock(test::at("2026-03-01T09:00:00Z"));
   queue(*db, "a@x.test", clock.now());
@@ -169,7 +169,7 @@ TEST_CASE("a stop_config outcome stops the run at once and counts nothing") {
   }
 }
 
-TEST_CASE("messages that no longer apply are cancelled, not sent") {
+TEST_CASE("messages that no longer apply are cancelled, not sent", "[delivery]") {
   auto db = test::memory_db();
   util::FixedClock clock(test::at("2026-03-01T09:00:00Z"));
   queue(*db, "a@x.test", clock.now());
@@ -186,7 +186,7 @@ TEST_CASE("messages that no longer apply are cancelled, not sent") {
   CHECK(t.sent_to == std::vector<std::string>{"b@x.test"});
 }
 
-TEST_CASE("a live lease keeps a row from a second run; an expired one does not") {
+TEST_CASE("a live lease keeps a row from a second run; an expired one does not", "[delivery]") {
   auto db = test::memory_db();
   const auto t0 = test::at("2026-03-01T09:00:00Z");
   queue(*db, "a@x.test", t0);
@@ -204,7 +204,7 @@ TEST_CASE("a live lease keeps a row from a second run; an expired one does not")
   CHECK(store.get(first[0].id)->attempts == 2);
 }
 
-TEST_CASE("a dead owner's rows can be taken over at once") {
+TEST_CASE("a dead owner's rows can be taken over at once", "[delivery]") {
   auto db = test::memory_db();
   const auto t0 = test::at("2026-03-01T09:00:00Z");
   queue(*db, "a@x.test", t0);
@@ -277,7 +277,7 @@ DeliveryOptions with_connections(int n) {
 
 } // namespace
 
-TEST_CASE("parallel senders deliver every message once, each over its own connection") {
+TEST_CASE("parallel senders deliver every message once, each over its own connection", "[delivery]") {
   auto db = test::memory_db();
   util::FixedClock clock(test::at("2026-03-01T09:00:00Z"));
   queue_many(*db, 60, clock.now());
@@ -296,7 +296,7 @@ TEST_CASE("parallel senders deliver every message once, each over its own connec
   }
 }
 
-TEST_CASE("a dead server costs three attempts, not one per connection") {
+TEST_CASE("a dead server costs three attempts, not one per connection", "[delivery]") {
   auto db = test::memory_db();
   util::FixedClock clock(test::at("2026-03-01T09:00:00Z"));
   queue_many(*db, 10, clock.now());
@@ -310,7 +310,7 @@ TEST_CASE("a dead server costs three attempts, not one per connection") {
   CHECK(rep.deferred == 10);
 }
 
-TEST_CASE("an extra connection the server turns away lowers the parallelism, nothing more") {
+TEST_CASE("an extra connection the server turns away lowers the parallelism, nothing more", "[delivery]") {
   auto db = test::memory_db();
   util::FixedClock clock(test::at("2026-03-01T09:00:00Z"));
   queue_many(*db, 40, clock.now());
@@ -332,7 +332,7 @@ TEST_CASE("an extra connection the server turns away lowers the parallelism, not
   }
 }
 
-TEST_CASE("one message at a time is between its hand-over and its recorded result") {
+TEST_CASE("one message at a time is between its hand-over and its recorded result", "[delivery]") {
   // A file database, so that the senders can look at it from their own
   // connection while the delivering thread writes.
   char dir_template[] = "/tmp/practice-gate-XXXXXX";
@@ -370,7 +370,7 @@ TEST_CASE("one message at a time is between its hand-over and its recorded resul
   std::filesystem::remove_all(dir_template);
 }
 
-TEST_CASE("every built-in mail template renders") {
+TEST_CASE("every built-in mail template renders", "[delivery]") {
   const nlohmann::json data = {
       {"firm_name", "Acme CPA"}, {"title", "Missing receipts"}, {"recipient_name", "Maria"},
       {"message", "Thanks!"}, {"question_count", "2"},
@@ -393,7 +393,7 @@ TEST_CASE("every built-in mail template renders") {
   CHECK(sent.body.find("https://portal.acme.test/r/abc") != std::string::npos);
 }
 
-TEST_CASE("a value with a line break cannot leave the subject line") {
+TEST_CASE("a value with a line break cannot leave the subject line", "[delivery]") {
   const auto text = render_mail_template("test", {{"subject", "Hi\nBcc: evil@x.test"}, {"firm_name", "A"}},
                                          std::nullopt);
   CHECK(text.subject.find('\n') != std::string::npos); // render() refuses such a subject

@@ -50,3 +50,26 @@ TEST_CASE("UTF-8 validation") {
   CHECK_FALSE(is_valid_utf8("\xed\xa0\x80"));     // surrogate
   CHECK_FALSE(is_valid_utf8("\xff"));
 }
+
+TEST_CASE("require_line refuses Unicode line and paragraph separators and C1 controls") {
+  const auto message = [](std::string_view value) {
+    try {
+      require_line("the title", value);
+    } catch (const InvalidInput& e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  CHECK(message("Tax\u2028return") == "the title must not contain a line break");
+  CHECK(message("Tax\u2029return") == "the title must not contain a line break");
+  CHECK(message("Tax\u0085return") == "the title must not contain a line break"); // NEL
+  CHECK(message("Tax\vreturn") == "the title must not contain a line break");
+  CHECK(message("Tax\freturn") == "the title must not contain a line break");
+  CHECK(message("Tax\u009breturn") == "the title must not contain control characters"); // CSI
+  CHECK(message("Tax return\u2028") == "the title must not contain a line break");       // not trimmed away
+  // Their neighbours are ordinary text: U+2027, U+202F, U+00A0, and letters.
+  CHECK(message("Tax\u2027return\u202f\u00a0Ionescu, Ștefan") == "accepted");
+  // Text (messages) may hold the separators, not C1 controls.
+  CHECK(require_text("the message", "one\u2028two") == "one\u2028two");
+  CHECK_THROWS_AS(require_text("the message", "one\u0085two"), InvalidInput);
+}
