@@ -144,7 +144,10 @@ void prepare_export_dir(const std::string& dir) {
   if (!S_ISDIR(st.st_mode)) {
     throw Conflict(fmt::format("{} already exists and is not a folder", dir), "choose another folder with --dir");
   }
-  std::unique_ptr<DIR, decltype(&::closedir)> d(::opendir(dir.c_str()), ::closedir);
+  struct CloseDir {
+    void operator()(DIR* d) const { ::closedir(d); }
+  };
+  std::unique_ptr<DIR, CloseDir> d(::opendir(dir.c_str()));
   if (!d) {
     throw InvalidInput(fmt::format("cannot read {}: {}", dir, std::strerror(errno)));
   }
