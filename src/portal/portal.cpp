@@ -29,9 +29,11 @@ using nlohmann::json;
 struct Portal::Worker {
   storage::Database db;
   app::Workspace ws;
-  Worker(const PortalOptions& o)
+  Worker(const PortalOptions& o, std::mutex& writers)
       : db(o.db_path, storage::OpenMode::existing, o.busy_timeout_ms),
-        ws(db, *o.config, *o.clock, o.db_path, o.base_dir) {}
+        ws(db, *o.config, *o.clock, o.db_path, o.base_dir) {
+    ws.share_writer_turns(writers);
+  }
 };
 
 namespace {
@@ -209,7 +211,7 @@ Portal::Worker& Portal::worker() {
   std::lock_guard lock(m_workers_mutex);
   auto& w = m_workers[std::this_thread::get_id()];
   if (!w) {
-    w = std::make_unique<Worker>(m_options);
+    w = std::make_unique<Worker>(m_options, m_writers);
   }
   return *w;
 }
@@ -242,7 +244,7 @@ void Portal::mail_loop() {
     }
     try {
       if (!w) {
-        w = std::make_unique<Worker>(m_options);
+        w = std::make_unique<Worker>(m_options, m_writers);
       }
       // Another delivery run (cron) may hold the run lock: it sends these
       // too as it goes; try again for a while in case it had just finished.

@@ -55,6 +55,7 @@ private:
   PortalOptions m_options;
   std::string m_key; // the link key, read once
   std::mutex m_workers_mutex;
+  std::mutex m_writers; // the workers' write transactions take turns
   std::unordered_map<std::thread::id, std::unique_ptr<Worker>> m_workers;
 
   RateLimiter m_not_found{20, std::chrono::seconds(3)};   // 404s per client address

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <cerrno>
+#include <thread>
 #include <cstring>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -33,6 +34,27 @@ void make_dirs(const std::string& dir) {
 }
 
 } // namespace
+
+// SQLite's own busy handler sleeps 1, 2, 5, 10 ... 100 ms between tries: a
+// writer that has waited a while keeps losing to newcomers, and a portal
+// autosave could wait most of a second behind writes of a millisecond. Short
+// sleeps that grow slowly keep waits about as long as the lock is held.
+int Database::on_busy(void* self, int count) {
+  auto& db = *static_cast<Database*>(self);
+  const auto now = std::chrono::steady_clock::now();
+  if (count == 0) {
+    db.m_busy_since = now;
+  }
+  const auto waited = now - db.m_busy_since;
+  if (waited >= db.m_busy_timeout) {
+    return 0;
+  }
+  const auto pause = waited < std::chrono::milliseconds(5)    ? std::chrono::microseconds(50)
+                     : waited < std::chrono::milliseconds(100) ? std::chrono::microseconds(250)
+                                                               : std::chrono::microseconds(1000);
+  std::this_thread::sleep_for(pause);
+  return 1;
+}
 
 Database::Database(const std::string& path, OpenMode mode, int busy_timeout_ms) : m_path(path) {
   const bool in_memory = path == ":memory:";
@@ -69,7 +91,8 @@ Database::Database(const std::string& path, OpenMode mode, int busy_timeout_ms) 
     fail(rc, fmt::format("cannot open database {}", path));
   }
   sqlite3_extended_result_codes(raw, 1);
-  sqlite3_busy_timeout(raw, busy_timeout_ms);
+  m_busy_timeout = std::chrono::milliseconds(busy_timeout_ms);
+  sqlite3_busy_handler(raw, &Database::on_busy, this);
   sqlite3_db_config(raw, SQLITE_DBCONFIG_DEFENSIVE, 1, nullptr);
   sqlite3_db_config(raw, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, nullptr);
   exec("PRAGMA foreign_keys=ON");

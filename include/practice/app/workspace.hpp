@@ -7,6 +7,7 @@
 #include "practice/storage/database.hpp"
 #include "practice/util/clock.hpp"
 
+#include <mutex>
 #include <optional>
 #include <string>
 #include <type_traits>
@@ -38,6 +39,10 @@ public:
   // commits. Everything `f` saves, audits and queues commits together or not
   // at all; the mail it queued is delivered after, by the caller (deliver).
   template <typename Who, typename F> auto write(Who&& who, F&& f) {
+    std::unique_lock<std::mutex> turn;
+    if (m_writers != nullptr) {
+      turn = std::unique_lock<std::mutex>(*m_writers);
+    }
     storage::Transaction tx(m_db, storage::TxMode::write);
     accounts::Session s = who(m_db);
     if constexpr (std::is_void_v<decltype(f(s))>) {
@@ -63,6 +68,11 @@ public:
     }
   }
 
+  // Workspaces of one process that share `writers` take turns at writing
+  // (the portal's workers): waiting on a mutex is fair and costs nothing,
+  // where SQLite's busy wait between connections of one process is neither.
+  void share_writer_turns(std::mutex& writers) { m_writers = &writers; }
+
   // Delivers due messages (only `ids`, when given; at most `limit` claims, 0:
   // all) under the run lock. Returns nullopt when another run holds the lock.
   // Throws ConfigError when no transport is configured or it cannot be built.
@@ -75,6 +85,7 @@ private:
   std::string m_db_path;
   std::string m_base_dir;
   requests::Env m_env;
+  std::mutex* m_writers = nullptr;
 };
 
 // The checks and fill-ins of every claimed outbox row: reminders that no

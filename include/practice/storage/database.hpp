@@ -4,6 +4,7 @@
 
 #include <sqlite3.h>
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -108,6 +109,9 @@ private:
   struct Close {
     void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
   };
+  static int on_busy(void* self, int count);
+  std::chrono::milliseconds m_busy_timeout{10000};
+  std::chrono::steady_clock::time_point m_busy_since;
   std::string m_path;
   std::unique_ptr<sqlite3, Close> m_db;
 };
