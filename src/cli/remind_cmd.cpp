@@ -105,35 +105,27 @@ void run_remind(const RemindOptions& o, Context& ctx) {
     throw ConfigError("no mail transport is configured, so no reminder can go out",
                       "set [mail] transport = \"smtp\" (with [smtp] url) or \"file\" in config.toml");
   }
-  // Queued in batches, each its own short transaction: 10,000 reminders due
-  // at once (after an outage) would otherwise hold the write lock for most of
-  // a second while clients save answers in the portal. Each reminder is
-  // independent and deduplicated, so a kill between batches loses nothing.
+  // Planned once, then queued in batches, each its own short transaction:
+  // 10,000 reminders due at once (after an outage) would otherwise hold the
+  // write lock for most of a second while clients save answers in the
+  // portal. Each reminder is independent and deduplicated, so a kill between
+  // batches loses nothing.
+  auto due = ctx.read([&](storage::Database& db) { return reminders::due_reminders(db, cal, ctx.now(), o.limit); });
   reminders::RunResult queued;
-  for (;;) {
-    const int room = o.limit > 0 ? o.limit - static_cast<int>(queued.due.size()) : k_queue_batch;
-    const int want = std::min(room, k_queue_batch);
-    if (want <= 0) {
-      break;
+  for (size_t at = 0; at < due.size(); at += k_queue_batch) {
+    if (at > 0) {
+      // SQLite's write lock has no queue: without a gap the next batch would
+      // take it again before a waiting portal write wakes up.
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
     }
-    const auto started = std::chrono::steady_clock::now();
+    std::vector<reminders::Planned> slice(due.begin() + static_cast<std::ptrdiff_t>(at),
+                                          due.begin() + static_cast<std::ptrdiff_t>(std::min(due.size(), at + k_queue_batch)));
     auto batch = ctx.write([&](accounts::Session& s) {
       s.actor = audit::Actor::system();
-      return reminders::queue_due(s, env, cal, want, reminders::DryRun::no);
+      return reminders::queue_planned(s, env, std::move(slice));
     });
-    const auto got = static_cast<int>(batch.due.size());
     queued.due.insert(queued.due.end(), batch.due.begin(), batch.due.end());
     queued.outbox_ids.insert(queued.outbox_ids.end(), batch.outbox_ids.begin(), batch.outbox_ids.end());
-    if (got < want || batch.outbox_ids.empty()) {
-      break;
-    }
-    // SQLite's write lock has no queue: without a gap the next batch would
-    // take it again before a waiting portal write wakes up. Pausing as long
-    // as the batch held the lock leaves others at least half of it; cron
-    // does not mind the second or so this adds to 10,000 reminders.
-    const auto held = std::chrono::steady_clock::now() - started;
-    std::this_thread::sleep_for(std::clamp<std::chrono::steady_clock::duration>(
-        held, std::chrono::milliseconds(2), std::chrono::milliseconds(50)));
   }
   // Deliver everything due (these reminders and any earlier leftovers).
   const auto report = ctx.deliver(std::nullopt, 0);

@@ -74,34 +74,54 @@ Calendar calendar_from(const config::Config& config, const std::string& base_dir
                        config.reminders.send_window);
 }
 
-RunResult queue_due(accounts::Session& s, const requests::Env& env, const Calendar& c, int limit, DryRun dry) {
-  RunResult out;
-  for (auto& p : plan(load_items(s.db, std::nullopt), c, s.now)) {
+std::vector<Planned> due_reminders(storage::Database& db, const Calendar& c, util::TimePoint now, int limit) {
+  std::vector<Planned> out;
+  for (auto& p : plan(load_items(db, std::nullopt), c, now)) {
     if (!p.due) {
       continue;
     }
-    if (limit > 0 && static_cast<int>(out.due.size()) >= limit) {
+    if (limit > 0 && static_cast<int>(out.size()) >= limit) {
       break;
     }
-    if (dry == DryRun::no) {
-      const std::string key = fmt::format("reminder:{}", p.number);
-      std::vector<int64_t> ids;
-      if (p.item.kind == "request") {
-        ids = requests::notify_recipients(s, env, requests::get_request(s.db, p.item.id), "reminder", key,
-                                          std::nullopt);
-      } else {
-        ids = approvals::notify_contacts(s, env, approvals::get_approval(s.db, p.item.id), "reminder", key,
-                                         std::nullopt);
-      }
-      ReminderStore(s.db).count_reminder(p.item, s.now);
-      audit::AuditLog(s.db).record(s.now, audit::Actor::system(), p.item.account_id,
-                                   fmt::format("{}:{}", p.item.kind, p.item.id), "reminder_sent",
-                                   {{"number", p.number}, {"of", p.item.settings.count}, {"emails", ids.size()}});
-      out.outbox_ids.insert(out.outbox_ids.end(), ids.begin(), ids.end());
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+RunResult queue_planned(accounts::Session& s, const requests::Env& env, std::vector<Planned> batch) {
+  RunResult out;
+  for (auto& p : batch) {
+    const std::string key = fmt::format("reminder:{}", p.number);
+    std::vector<int64_t> ids;
+    if (p.item.kind == "request") {
+      ids = requests::notify_recipients(s, env, requests::get_request(s.db, p.item.id), "reminder", key,
+                                        std::nullopt);
+    } else {
+      ids = approvals::notify_contacts(s, env, approvals::get_approval(s.db, p.item.id), "reminder", key,
+                                       std::nullopt);
     }
+    // Planned outside this transaction: a run at the same moment may have
+    // queued it already (every email's dedupe key was taken). Then it is
+    // that run's to count.
+    if (ids.empty()) {
+      continue;
+    }
+    ReminderStore(s.db).count_reminder(p.item, s.now);
+    audit::AuditLog(s.db).record(s.now, audit::Actor::system(), p.item.account_id,
+                                 fmt::format("{}:{}", p.item.kind, p.item.id), "reminder_sent",
+                                 {{"number", p.number}, {"of", p.item.settings.count}, {"emails", ids.size()}});
+    out.outbox_ids.insert(out.outbox_ids.end(), ids.begin(), ids.end());
     out.due.push_back(std::move(p));
   }
   return out;
+}
+
+RunResult queue_due(accounts::Session& s, const requests::Env& env, const Calendar& c, int limit, DryRun dry) {
+  auto due = due_reminders(s.db, c, s.now, limit);
+  if (dry == DryRun::yes) {
+    return RunResult{std::move(due), {}};
+  }
+  return queue_planned(s, env, std::move(due));
 }
 
 mail::StillApplies still_applies() {

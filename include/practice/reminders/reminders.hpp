@@ -37,6 +37,15 @@ struct RunResult {
 // notification. Audited as the system. With DryRun::yes, changes nothing.
 RunResult queue_due(accounts::Session& s, const requests::Env& env, const Calendar& c, int limit, DryRun dry);
 
+// The reminders due at `now` (at most `limit`; 0: all), planned once: for a
+// caller that queues them in batches (queue_planned), each its own transaction.
+std::vector<Planned> due_reminders(storage::Database& db, const Calendar& c, util::TimePoint now, int limit);
+// Queues reminders planned by due_reminders, as queue_due does, in the
+// caller's transaction. One that meanwhile stopped applying is still queued
+// and then cancelled at delivery (still_applies); one a concurrent run
+// already queued (its emails' dedupe keys taken) is skipped, not counted.
+RunResult queue_planned(accounts::Session& s, const requests::Env& env, std::vector<Planned> batch);
+
 // For delivery: cancels a queued reminder whose item no longer awaits the
 // client (submitted, approved, cancelled, job archived, account paused), and
 // one superseded by a newer reminder or resend to the same recipient for the
