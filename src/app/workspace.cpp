@@ -12,6 +12,8 @@
 
 #include <fmt/format.h>
 
+#include <memory>
+
 namespace practice::app {
 
 namespace {
@@ -54,7 +56,16 @@ std::optional<mail::DeliveryReport> Workspace::deliver(const std::optional<std::
 
 mail::StillApplies prepare_outgoing(const requests::Env& env, const util::Clock& clock) {
   auto reminders_apply = reminders::still_applies();
-  return [reminders_apply, env, key_path = env.link_key_path,
+  // The link key is read on the first row that needs it, once per run, not
+  // once per message.
+  auto key = std::make_shared<std::optional<std::string>>();
+  const auto link_key = [key, path = env.link_key_path]() -> const std::string& {
+    if (!*key) {
+      *key = requests::load_or_create_link_key(path);
+    }
+    return **key;
+  };
+  return [reminders_apply, env, link_key,
           &clock](storage::Database& db, mail::OutboxRow& row) -> std::optional<std::string> {
     if (row.kind == "portal_code") {
       const auto colon = row.item ? row.item->find(':') : std::string::npos;
@@ -64,7 +75,7 @@ mail::StillApplies prepare_outgoing(const requests::Env& env, const util::Clock&
       // firm's own template may show the code more than once).
       if (!nonce ||
           !mail::fill_slot(row.message, k_code_slot,
-                           derive_code(requests::load_or_create_link_key(key_path), *id, *nonce))) {
+                           derive_code(link_key(), *id, *nonce))) {
         return std::string("its code no longer exists");
       }
       return std::nullopt;
@@ -80,8 +91,9 @@ mail::StillApplies prepare_outgoing(const requests::Env& env, const util::Clock&
       if (!id) {
         return std::nullopt;
       }
-      const auto url = row.item->compare(0, colon, "request") == 0 ? requests::recipient_link(db, env, *id, row.rcpt)
-                                                                  : approvals::contact_link(env, *id, row.rcpt);
+      const auto url = row.item->compare(0, colon, "request") == 0
+                           ? requests::recipient_link(db, env, link_key(), *id, row.rcpt)
+                           : approvals::contact_link(env, link_key(), *id, row.rcpt);
       if (!mail::fill_slot(row.message, mail::k_link_slot, url.value_or(""))) {
         return std::nullopt;
       }

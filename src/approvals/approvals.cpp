@@ -373,8 +373,8 @@ std::vector<Approval> list_approvals(storage::Database& db, const ApprovalFilter
   return ApprovalStore(db).list_approvals(f);
 }
 
-std::optional<std::string> contact_link(const requests::Env& env, int64_t id, const std::string& email) {
-  const std::string key = requests::load_or_create_link_key(env.link_key_path);
+std::optional<std::string> contact_link(const requests::Env& env, const std::string& key, int64_t id,
+                                        const std::string& email) {
   return requests::portal_url(env, "a", requests::approval_link_token(key, id, email));
 }
 

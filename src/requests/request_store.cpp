@@ -179,6 +179,16 @@ void RequestStore::bump_generation(int64_t recipient_id) {
   s.run();
 }
 
+std::optional<Recipient> RequestStore::find_recipient(int64_t request_id, const std::string& email) {
+  storage::Statement s(m_db, "SELECT id, contact_id, name, email, generation FROM request_recipients "
+                             "WHERE request_id = ? AND email = ?");
+  s.bind_all(request_id, email);
+  if (!s.step()) {
+    return std::nullopt;
+  }
+  return Recipient{s.int64(0), s.opt_int64(1), s.text(2), s.text(3), s.int64(4)};
+}
+
 void RequestStore::save_answer(int64_t question_id, const std::string& value, const std::string& by,
                                util::TimePoint at) {
   storage::Statement s(m_db, R"sql(

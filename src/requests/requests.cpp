@@ -302,19 +302,13 @@ std::optional<std::string> portal_url(const Env& env, std::string_view kind, con
   return fmt::format("{}/{}/{}", base, kind, token);
 }
 
-std::optional<std::string> recipient_link(storage::Database& db, const Env& env, int64_t id,
+std::optional<std::string> recipient_link(storage::Database& db, const Env& env, const std::string& key, int64_t id,
                                           const std::string& email) {
-  const auto r = RequestStore(db).get(id);
-  if (!r) {
+  const auto rc = RequestStore(db).find_recipient(id, email);
+  if (!rc) {
     return std::nullopt;
   }
-  for (const auto& rc : r->recipients) {
-    if (util::to_lower(rc.email) == util::to_lower(email)) {
-      const std::string key = load_or_create_link_key(env.link_key_path);
-      return link_url(env, link_token(key, r->id, rc.id, rc.email, rc.generation));
-    }
-  }
-  return std::nullopt;
+  return link_url(env, link_token(key, id, rc->id, rc->email, rc->generation));
 }
 
 std::vector<int64_t> notify_recipients(accounts::Session& s, const Env& env, const Request& r,

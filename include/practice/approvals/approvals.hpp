@@ -62,7 +62,9 @@ std::vector<Approval> list_approvals(storage::Database& db, const ApprovalFilter
 
 // The live portal link of approval `id` for the contact `email`, put into
 // their email at delivery, never stored; nullopt without [portal] base_url.
-std::optional<std::string> contact_link(const requests::Env& env, int64_t id, const std::string& email);
+// `key` is the link key (requests::load_or_create_link_key), read once by the caller.
+std::optional<std::string> contact_link(const requests::Env& env, const std::string& key, int64_t id,
+                                        const std::string& email);
 
 // What an approval link opens: the pending approval and the contact it was
 // sent to, or nullopt when the token is malformed, forged, expired ([portal]

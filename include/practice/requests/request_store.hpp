@@ -35,6 +35,8 @@ public:
 
   void set_recipients(int64_t request_id, const std::vector<Recipient>& recipients);
   void bump_generation(int64_t recipient_id);
+  // The request's recipient with this address (any case), or nullopt.
+  std::optional<Recipient> find_recipient(int64_t request_id, const std::string& email);
 
   void save_answer(int64_t question_id, const std::string& value, const std::string& by,
                    util::TimePoint at);

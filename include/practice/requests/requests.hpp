@@ -115,7 +115,8 @@ std::optional<LinkTarget> open_link(storage::Database& db, const Env& env, const
 // The live portal link of request `id` for its recipient `email`, as an email
 // to them carries it: put in at delivery, never stored. nullopt when there is
 // no such recipient or no [portal] base_url.
-std::optional<std::string> recipient_link(storage::Database& db, const Env& env, int64_t id,
+// `key` is the link key (load_or_create_link_key), read once by the caller.
+std::optional<std::string> recipient_link(storage::Database& db, const Env& env, const std::string& key, int64_t id,
                                           const std::string& email);
 
 // Queues `template_name` (reminder, resend, ...) to each recipient with a slot
