@@ -29,7 +29,7 @@ Workspace::Workspace(storage::Database& db, const config::Config& config, const 
                      std::string db_path, std::string base_dir)
     : m_db(db), m_config(config), m_clock(clock), m_db_path(std::move(db_path)), m_base_dir(std::move(base_dir)),
       m_env{config, m_db_path + ".key", folder_of(m_db_path) + "/files",
-            int64_t{config.files_max_size_mb} * 1024 * 1024} {}
+            int64_t{config.files_max_size_mb} * 1024 * 1024, {}} {}
 
 std::optional<mail::DeliveryReport> Workspace::deliver(const std::optional<std::vector<int64_t>>& ids, int limit) {
   const mail::MailSettings settings = read([&](storage::Database& db) { return mail::mail_settings(db, m_config); });
@@ -59,9 +59,9 @@ mail::StillApplies prepare_outgoing(const requests::Env& env, const util::Clock&
   // The link key is read on the first row that needs it, once per run, not
   // once per message.
   auto key = std::make_shared<std::optional<std::string>>();
-  const auto link_key = [key, path = env.link_key_path]() -> const std::string& {
+  const auto link_key = [key, env]() -> const std::string& {
     if (!*key) {
-      *key = requests::load_or_create_link_key(path);
+      *key = requests::link_key(env);
     }
     return **key;
   };

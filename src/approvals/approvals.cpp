@@ -399,7 +399,7 @@ std::optional<LinkTarget> open_link(storage::Database& db, const requests::Env& 
       now > *a->last_notified_at + std::chrono::days(env.config.portal_link_expiry_days)) {
     return std::nullopt;
   }
-  const std::string key = requests::load_or_create_link_key(env.link_key_path);
+  const std::string key = requests::link_key(env);
   for (const auto& c : accounts::ContactStore(db).list(a->document.account_id)) {
     if (requests::same_token(token, requests::approval_link_token(key, a->id, c.email))) {
       return LinkTarget{*a, c};

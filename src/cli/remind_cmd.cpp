@@ -21,7 +21,7 @@ namespace {
 using json = nlohmann::ordered_json;
 
 // Reminders queued per write transaction by remind --run.
-constexpr int k_queue_batch = 200;
+constexpr int k_queue_batch = 50;
 
 struct RemindOptions {
   bool run = false;

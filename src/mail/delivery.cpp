@@ -304,15 +304,11 @@ DeliveryReport deliver(storage::Database& db, const util::Clock& clock, Transpor
   DeliveryReport report;
   OutboxStore store(db);
   // Results are recorded one commit per message, so a kill loses at most the
-  // one in flight. synchronous=NORMAL makes those commits WAL appends without
-  // an fsync each: durable against a killed process (the cron failure mode);
-  // a power cut could roll back the last few "sent" marks, which means a
+  // one in flight. Relaxed sync makes those commits WAL appends without an
+  // fsync each: durable against a killed process (the cron failure mode); a
+  // power cut could roll back the last few "sent" marks, which means a
   // duplicate with the same Message-ID, never a lost message.
-  db.exec("PRAGMA synchronous=NORMAL");
-  struct RestoreFull {
-    storage::Database& db;
-    ~RestoreFull() { sqlite3_exec(db.handle(), "PRAGMA synchronous=FULL", nullptr, nullptr, nullptr); }
-  } restore{db};
+  storage::RelaxedSync relaxed(db);
   const std::string host = host_name();
   const std::string owner = make_owner(host);
   int connection_failures = 0;

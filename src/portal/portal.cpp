@@ -18,6 +18,7 @@
 
 #include <algorithm>
 #include <map>
+#include <unordered_map>
 
 namespace practice::portal {
 
@@ -29,10 +30,12 @@ using nlohmann::json;
 struct Portal::Worker {
   storage::Database db;
   app::Workspace ws;
-  Worker(const PortalOptions& o, std::mutex& writers)
+  Worker(const PortalOptions& o, std::mutex& writers, const std::string& key)
       : db(o.db_path, storage::OpenMode::existing, o.busy_timeout_ms),
         ws(db, *o.config, *o.clock, o.db_path, o.base_dir) {
     ws.share_writer_turns(writers);
+    ws.hold_link_key(key);
+    db.exec("PRAGMA wal_autocheckpoint=0"); // the checkpoint thread's work (Portal::checkpoint_loop)
   }
 };
 
@@ -203,15 +206,44 @@ std::string client_address(const HttpRequest& request, const std::vector<std::st
 Portal::Portal(PortalOptions options) : m_options(std::move(options)) {
   m_key = requests::load_or_create_link_key(m_options.db_path + ".key");
   m_mail_thread = std::thread([this] { mail_loop(); });
+  m_checkpoint_thread = std::thread([this] { checkpoint_loop(); });
 }
 
-Portal::~Portal() { stop_mail(); }
+Portal::~Portal() {
+  stop_mail();
+  {
+    std::lock_guard lock(m_checkpoint_mutex);
+    m_checkpoint_stop = true;
+  }
+  m_checkpoint_wake.notify_all();
+  m_checkpoint_thread.join();
+}
+
+void Portal::checkpoint_loop() {
+  std::unique_ptr<storage::Database> db;
+  std::unique_lock lock(m_checkpoint_mutex);
+  // A passive checkpoint a few times a second: it waits for no reader or
+  // writer, and with nothing new in the WAL it costs a read of its index.
+  while (!m_checkpoint_wake.wait_for(lock, std::chrono::milliseconds(250), [&] { return m_checkpoint_stop; })) {
+    lock.unlock();
+    try {
+      if (!db) {
+        db = std::make_unique<storage::Database>(m_options.db_path, storage::OpenMode::existing,
+                                                 m_options.busy_timeout_ms);
+      }
+      db->exec("PRAGMA wal_checkpoint(PASSIVE)");
+    } catch (const std::exception&) {
+      db.reset(); // tried again next time; a worker reports a database that is gone
+    }
+    lock.lock();
+  }
+}
 
 Portal::Worker& Portal::worker() {
   std::lock_guard lock(m_workers_mutex);
   auto& w = m_workers[std::this_thread::get_id()];
   if (!w) {
-    w = std::make_unique<Worker>(m_options, m_writers);
+    w = std::make_unique<Worker>(m_options, m_writers, m_key);
   }
   return *w;
 }
@@ -244,7 +276,7 @@ void Portal::mail_loop() {
     }
     try {
       if (!w) {
-        w = std::make_unique<Worker>(m_options, m_writers);
+        w = std::make_unique<Worker>(m_options, m_writers, m_key);
       }
       // Another delivery run (cron) may hold the run lock: it sends these
       // too as it goes; try again for a while in case it had just finished.
@@ -297,14 +329,23 @@ std::string asset(std::string_view name) {
   return std::string(*text);
 }
 
+// The built-in templates are parsed once per worker thread, not once a page.
+std::string render_asset(const std::string& name, const json& data) {
+  thread_local std::unordered_map<std::string, util::MustacheTemplate> parsed;
+  auto it = parsed.find(name);
+  if (it == parsed.end()) {
+    it = parsed.emplace(name, util::MustacheTemplate(asset(name), util::Escape::html, name)).first;
+  }
+  return it->second.render(data);
+}
+
 std::string render_page(const std::string& firm, const std::string& page, const std::string& title, json data,
                         const json& layout_extra = json::object()) {
   data["firm_name"] = firm;
-  const std::string body =
-      util::render_mustache(asset(page + ".mustache"), data, util::Escape::html, page + ".mustache");
+  const std::string body = render_asset(page + ".mustache", data);
   json layout = {{"lang", "en"}, {"firm_name", firm}, {"page_title", title}, {"content", body}};
   layout.update(layout_extra);
-  return util::render_mustache(asset("layout.mustache"), layout, util::Escape::html, "layout.mustache");
+  return render_asset("layout.mustache", layout);
 }
 
 HttpResponse html(int status, std::string body) {
@@ -600,14 +641,15 @@ static accounts::Client client_of(const approvals::LinkTarget& t) {
 static bool approval_needs_login(const approvals::LinkTarget& t) { return t.contact.portal; }
 
 std::optional<HttpResponse> Portal::before_body(const HttpRequest& request) {
+  // Only a POST has a body to refuse; a page checks its own link (handle).
+  if (request.method != "POST") {
+    return std::nullopt;
+  }
   const auto parts = segments(request.path);
-  const bool post = request.method == "POST";
-  if (post) {
-    // A form from another site never gets as far as the body.
-    const auto site = request.header("sec-fetch-site");
-    if (site && *site == "cross-site") {
-      return secured(json_error(403, "forbidden", "This form was sent from another site."));
-    }
+  // A form from another site never gets as far as the body.
+  const auto site = request.header("sec-fetch-site");
+  if (site && *site == "cross-site") {
+    return secured(json_error(403, "forbidden", "This form was sent from another site."));
   }
   if (parts.size() < 2 || (parts[0] != "r" && parts[0] != "a")) {
     return std::nullopt;
@@ -638,11 +680,9 @@ std::optional<HttpResponse> Portal::before_body(const HttpRequest& request) {
     }
     return secured(not_found_page(firm));
   }
-  if (post) {
-    if (const auto wait = m_per_link.take(parts[1], std::chrono::steady_clock::now())) {
-      return secured(with_retry(json_error(429, "rate_limited", "Too many changes at once: please wait a moment."),
-                                *wait));
-    }
+  if (const auto wait = m_per_link.take(parts[1], std::chrono::steady_clock::now())) {
+    return secured(with_retry(json_error(429, "rate_limited", "Too many changes at once: please wait a moment."),
+                              *wait));
   }
   return std::nullopt;
 }
@@ -911,8 +951,9 @@ HttpResponse Router::request_post(const std::string& token, const std::vector<st
       return answer_saved(*link, r, pos);
     }
     const requests::AnswerInput in{pos, values, {}, {}, std::nullopt};
-    const auto r =
-        m_c.w.ws.write(who, [&](accounts::Session& s) { return app::save_answer(s, env, target.request.id, in); });
+    // Typed answers are drafts until the client submits (Workspace::write_draft).
+    const auto r = m_c.w.ws.write_draft(
+        who, [&](accounts::Session& s) { return app::save_answer(s, env, target.request.id, in); });
     return answer_saved(*link, r, pos);
   } catch (const InvalidInput& e) {
     if (wants_json(m_c.http)) {
@@ -1166,22 +1207,30 @@ HttpResponse Portal::handle(HttpRequest& request) {
     hand_mail(ids);
   };
   try {
-    {
-      storage::Transaction tx(w.db, storage::TxMode::read);
-      c.firm = app::firm_name(w.db, *m_options.config);
-    }
     Router router(c, m_code_mail, m_code_tries, mail);
     HttpResponse r;
-    {
-      // Pages read one snapshot; actions open their own write transaction.
-      if (request.method == "POST") {
-        r = router.route();
-        if (r.status < 400) {
-          keep_session_alive(c);
-        }
-      } else {
+    // Pages read one snapshot; actions open their own write transaction.
+    if (request.method == "POST") {
+      {
         storage::Transaction tx(w.db, storage::TxMode::read);
+        c.firm = app::firm_name(w.db, *m_options.config);
+      }
+      r = router.route();
+      if (r.status < 400) {
+        keep_session_alive(c);
+      }
+    } else {
+      {
+        storage::Transaction tx(w.db, storage::TxMode::read);
+        c.firm = app::firm_name(w.db, *m_options.config);
         r = router.route();
+      }
+      // Guessing links by GET is held back as a POST's guesses are (before_body).
+      const auto parts = segments(request.path);
+      if (r.status == 404 && parts.size() >= 2 && (parts[0] == "r" || parts[0] == "a")) {
+        if (const auto wait = m_not_found.take(c.client, std::chrono::steady_clock::now())) {
+          r = with_retry(html(429, "Too many requests: please wait a moment and try again.\n"), *wait);
+        }
       }
     }
     return secured(std::move(r));

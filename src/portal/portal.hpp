@@ -51,6 +51,7 @@ private:
   Worker& worker();
   void hand_mail(const std::vector<int64_t>& ids);
   void mail_loop();
+  void checkpoint_loop();
 
   PortalOptions m_options;
   std::string m_key; // the link key, read once
@@ -68,6 +69,14 @@ private:
   std::vector<int64_t> m_mail_ids;
   bool m_mail_stop = false;
   std::thread m_mail_thread;
+
+  // The WAL is copied back into the database by a thread of its own, not by
+  // the worker whose commit crossed SQLite's threshold: that worker would
+  // hold every other writer's turn for as long as the checkpoint's fsyncs.
+  std::mutex m_checkpoint_mutex;
+  std::condition_variable m_checkpoint_wake;
+  bool m_checkpoint_stop = false;
+  std::thread m_checkpoint_thread;
 };
 
 // The path as the log shows it: every link token replaced by "…".

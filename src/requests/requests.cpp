@@ -738,13 +738,17 @@ Request relink(accounts::Session& s, int64_t id, const std::optional<std::string
 }
 
 std::vector<Link> links(const Env& env, const Request& r) {
-  const std::string key = load_or_create_link_key(env.link_key_path);
+  const std::string key = link_key(env);
   std::vector<Link> out;
   for (const auto& rc : r.recipients) {
     const std::string token = link_token(key, r.id, rc.id, rc.email, rc.generation);
     out.push_back({rc.email, token, link_url(env, token), links_active(r.status)});
   }
   return out;
+}
+
+std::string link_key(const Env& env) {
+  return env.link_key ? *env.link_key : load_or_create_link_key(env.link_key_path);
 }
 
 std::optional<LinkTarget> open_link(storage::Database& db, const Env& env, const std::string& token,
@@ -758,7 +762,7 @@ std::optional<LinkTarget> open_link(storage::Database& db, const Env& env, const
   if (!r || !(links_active(r->status) || (use == LinkUse::view && viewable(r->status)))) {
     return std::nullopt;
   }
-  const std::string key = load_or_create_link_key(env.link_key_path);
+  const std::string key = link_key(env);
   for (const auto& rc : r->recipients) {
     if (rc.id != parts->recipient_id) {
       continue;

@@ -104,6 +104,10 @@ Database::Database(const std::string& path, OpenMode mode, int busy_timeout_ms) 
   exec("PRAGMA synchronous=FULL");
 }
 
+RelaxedSync::RelaxedSync(Database& db) : m_db(db) { m_db.exec("PRAGMA synchronous=NORMAL"); }
+
+RelaxedSync::~RelaxedSync() { sqlite3_exec(m_db.handle(), "PRAGMA synchronous=FULL", nullptr, nullptr, nullptr); }
+
 void Database::exec(std::string_view sql) {
   char* err = nullptr;
   const std::string s(sql);

@@ -40,20 +40,38 @@ mu::data to_data(const nlohmann::json& j) {
 
 } // namespace
 
-std::string render_mustache(std::string_view text, const nlohmann::json& data, Escape escape,
-                            std::string_view origin) {
-  mu::mustache tmpl{std::string(text)};
-  if (!tmpl.is_valid()) {
-    throw InvalidInput(fmt::format("{} is not a valid mustache template: {}", origin, tmpl.error_message()));
+struct MustacheTemplate::Parsed {
+  Parsed(std::string_view text, std::string_view from) : tmpl(std::string(text)), origin(from) {}
+  mu::mustache tmpl; // built in place: never moved
+  std::string origin;
+};
+
+MustacheTemplate::MustacheTemplate(std::string_view text, Escape escape, std::string_view origin)
+    : m_parsed(std::make_unique<Parsed>(text, origin)) {
+  if (!m_parsed->tmpl.is_valid()) {
+    throw InvalidInput(
+        fmt::format("{} is not a valid mustache template: {}", origin, m_parsed->tmpl.error_message()));
   }
   if (escape == Escape::none) {
-    tmpl.set_custom_escape([](const std::string& s) { return s; });
+    m_parsed->tmpl.set_custom_escape([](const std::string& s) { return s; });
   }
-  std::string out = tmpl.render(to_data(data));
-  if (!tmpl.is_valid()) {
-    throw InvalidInput(fmt::format("{} failed to render: {}", origin, tmpl.error_message()));
+}
+
+MustacheTemplate::MustacheTemplate(MustacheTemplate&&) noexcept = default;
+MustacheTemplate& MustacheTemplate::operator=(MustacheTemplate&&) noexcept = default;
+MustacheTemplate::~MustacheTemplate() = default;
+
+std::string MustacheTemplate::render(const nlohmann::json& data) {
+  std::string out = m_parsed->tmpl.render(to_data(data));
+  if (!m_parsed->tmpl.is_valid()) {
+    throw InvalidInput(fmt::format("{} failed to render: {}", m_parsed->origin, m_parsed->tmpl.error_message()));
   }
   return out;
+}
+
+std::string render_mustache(std::string_view text, const nlohmann::json& data, Escape escape,
+                            std::string_view origin) {
+  return MustacheTemplate(text, escape, origin).render(data);
 }
 
 } // namespace practice::util

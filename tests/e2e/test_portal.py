@@ -8,6 +8,7 @@ import html
 import itertools
 import json
 import re
+import shutil
 import signal
 import socket
 import sqlite3
@@ -300,6 +301,29 @@ def test_json_autosave_returns_progress(office, portal):
     page = srv.get("/r/" + tok)[2]
     assert b'value="2026-01-16"' in section(page, 3)
     assert b"<span data-answered>2</span>" in page
+
+
+def test_autosaves_reach_the_database_file_without_waiting_for_sqlites_threshold(office, portal, tmp_path):
+    """The portal's workers leave checkpoints to a thread of their own: a
+    handful of autosaves is in the database file itself, not only its WAL,
+    within a moment (SQLite's own would wait for 1,000 pages)."""
+    rid = new_request(office)
+    tok = token_of(office, rid)
+    srv = portal()
+    csrf = csrf_of(srv.get("/r/" + tok)[2])
+    assert srv.post(f"/r/{tok}/answers/1", {"csrf": csrf, "value": "Checkpointed Ltd"}, headers=JSON)[0] == 200
+
+    def in_main_file():
+        copy = tmp_path / f"main-{time.monotonic_ns()}.db"
+        shutil.copyfile(office.db, copy)  # the file alone: its -wal stays behind
+        con = sqlite3.connect(copy)
+        try:
+            return con.execute("SELECT count(*) FROM request_answers WHERE value LIKE '%Checkpointed Ltd%'"
+                               ).fetchone()[0] == 1
+        finally:
+            con.close()
+
+    assert wait_for(in_main_file, timeout=5)
 
 
 def test_submit_redirects_and_the_page_turns_read_only(office, portal):

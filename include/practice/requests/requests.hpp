@@ -5,6 +5,7 @@
 #include "practice/requests/model.hpp"
 #include "practice/requests/request_store.hpp" // RequestFilter
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -21,7 +22,12 @@ struct Env {
   std::string link_key_path; // the firm's link secret, beside the database
   std::string files_root;    // the content-addressed store
   int64_t max_file_size = 25 * 1024 * 1024;
+  // The key read once by a long-running holder (the portal); empty: read it from link_key_path.
+  std::shared_ptr<const std::string> link_key;
 };
+
+// The firm's link key: the one held in `env`, else read (or made) at its path.
+std::string link_key(const Env& env);
 
 struct ReminderFlags {
   std::optional<int> every_days;

@@ -135,4 +135,20 @@ private:
   bool m_open = true;
 };
 
+// While it lives, the connection's commits are WAL appends without an fsync
+// each (synchronous=NORMAL, SQLite's advice for WAL): durable against a killed
+// process; a power cut may roll back the last of them, never corrupt the
+// file, and the next synchronous=FULL commit or checkpoint makes them durable.
+// Restores synchronous=FULL when it ends. Not inside a transaction.
+class RelaxedSync {
+public:
+  explicit RelaxedSync(Database& db);
+  ~RelaxedSync();
+  RelaxedSync(const RelaxedSync&) = delete;
+  RelaxedSync& operator=(const RelaxedSync&) = delete;
+
+private:
+  Database& m_db;
+};
+
 } // namespace practice::storage

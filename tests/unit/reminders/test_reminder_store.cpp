@@ -37,7 +37,7 @@ struct Fixture {
   config::Config config;
   std::filesystem::path dir = std::filesystem::temp_directory_path() /
                               ("practice-rem-" + std::to_string(::getpid()) + "-" + std::to_string(std::rand()));
-  requests::Env env{config, "", "", 1024};
+  requests::Env env{config, "", "", 1024, {}};
   Calendar every_day;
   Server server;
 

@@ -21,7 +21,7 @@ struct Fixture {
   config::Config config;
   std::filesystem::path dir = std::filesystem::temp_directory_path() /
                               ("practice-req-" + std::to_string(::getpid()) + "-" + std::to_string(std::rand()));
-  Env env{config, "", "", 1024};
+  Env env{config, "", "", 1024, {}};
 
   Fixture() {
     std::filesystem::create_directories(dir);

@@ -54,6 +54,28 @@ TEST_CASE("a file database gets practice's settings, 0700 folder and 0600 file")
   std::filesystem::remove_all(dir);
 }
 
+TEST_CASE("relaxed sync holds while it lives and gives back synchronous=FULL") {
+  const auto dir = temp_dir();
+  {
+    Database db((dir / "p.db").string(), OpenMode::create);
+    apply_migrations(db);
+    {
+      RelaxedSync relaxed(db);
+      CHECK(pragma(db, "synchronous") == 1);
+      Transaction tx(db, TxMode::write);
+      db.exec("INSERT INTO firm (id, name, created_at) VALUES (1, 'relaxed', '2026-01-01T00:00:00Z')");
+      tx.commit();
+    }
+    CHECK(pragma(db, "synchronous") == 2);
+  }
+  // Committed all the same: another connection reads it.
+  Database again((dir / "p.db").string(), OpenMode::existing);
+  Statement s(again, "SELECT name FROM firm");
+  REQUIRE(s.step());
+  CHECK(s.text(0) == "relaxed");
+  std::filesystem::remove_all(dir);
+}
+
 TEST_CASE("opening a missing database without create is NotFound") {
   CHECK_THROWS_AS(Database("/nonexistent/practice.db", OpenMode::existing), NotFound);
 }

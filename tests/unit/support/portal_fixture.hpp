@@ -30,7 +30,7 @@ struct PortalFixture {
   std::unique_ptr<storage::Database> db = memory_db();
   config::Config config;
   std::filesystem::path dir;
-  requests::Env env{config, "", "", 1024 * 1024};
+  requests::Env env{config, "", "", 1024 * 1024, {}};
   util::TimePoint t0 = at("2026-03-01T09:00:00Z");
   accounts::Contact john, jane, bob, johnny;
 
