@@ -117,11 +117,21 @@ int64_t AccountStore::resolve(std::string_view ref) {
       "account",
       "name",
       "SELECT id FROM accounts WHERE id = ?1",
-      "SELECT id, type || CASE WHEN archived_at IS NULL THEN '' ELSE ', archived' END "
+      "SELECT id, type || CASE WHEN archived_at IS NULL THEN '' ELSE ', archived' END, archived_at IS NULL "
       "FROM accounts WHERE name = ?1 COLLATE NOCASE ORDER BY id",
       "SELECT name FROM accounts",
   };
   return storage::resolve_ref(m_db, k_queries, ref);
+}
+
+std::optional<Account> AccountStore::active_named(std::string_view name) {
+  storage::Statement s(m_db, "SELECT id FROM accounts WHERE name = ?1 COLLATE NOCASE AND archived_at IS NULL "
+                             "ORDER BY id LIMIT 1");
+  s.bind(1, name);
+  if (!s.step()) {
+    return std::nullopt;
+  }
+  return get(s.int64(0));
 }
 
 bool AccountStore::is_assigned(int64_t account_id, int64_t staff_id) {

@@ -7,7 +7,7 @@ namespace practice::accounts {
 namespace {
 
 constexpr std::string_view k_select = R"sql(
-SELECT c.id, c.account_id, a.name, c.name, c.email, c.notify, c.portal, c.created_at
+SELECT c.id, c.account_id, a.name, c.name, c.email, c.notify, c.portal, c.created_at, c.language
 FROM contacts c JOIN accounts a ON a.id = c.account_id)sql";
 
 Contact read_contact(const storage::Statement& s) {
@@ -20,6 +20,7 @@ Contact read_contact(const storage::Statement& s) {
   c.notify = s.int64(5) != 0;
   c.portal = s.int64(6) != 0;
   c.created_at = s.time(7);
+  c.language = s.opt_text(8);
   return c;
 }
 
@@ -27,16 +28,18 @@ Contact read_contact(const storage::Statement& s) {
 
 int64_t ContactStore::insert(const Contact& c) {
   storage::Statement s(m_db, R"sql(
-INSERT INTO contacts (account_id, name, email, notify, portal, created_at) VALUES (?, ?, ?, ?, ?, ?))sql");
-  s.bind_all(c.account_id, c.name, c.email, c.notify, c.portal, util::format_iso(c.created_at));
+INSERT INTO contacts (account_id, name, email, notify, portal, created_at, language)
+VALUES (?, ?, ?, ?, ?, ?, ?))sql");
+  s.bind_all(c.account_id, c.name, c.email, c.notify, c.portal, util::format_iso(c.created_at), c.language);
   s.run();
   return m_db.last_insert_id();
 }
 
 void ContactStore::update(const Contact& c) {
   storage::Statement s(m_db,
-                       "UPDATE contacts SET name = ?2, email = ?3, notify = ?4, portal = ?5 WHERE id = ?1");
-  s.bind_all(c.id, c.name, c.email, c.notify, c.portal);
+                       "UPDATE contacts SET name = ?2, email = ?3, notify = ?4, portal = ?5, language = ?6 "
+                       "WHERE id = ?1");
+  s.bind_all(c.id, c.name, c.email, c.notify, c.portal, c.language);
   s.run();
 }
 

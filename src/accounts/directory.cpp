@@ -7,9 +7,11 @@
 #include "practice/accounts/staff_store.hpp"
 #include "practice/audit/audit_log.hpp"
 #include "practice/error.hpp"
+#include "practice/util/strings.hpp"
 #include "practice/util/validate.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 namespace practice::accounts {
@@ -31,6 +33,14 @@ void note_change(json& changed, std::string_view field, const T& old_value, cons
   if (old_value != new_value) {
     changed[std::string(field)] = json::array({old_value, new_value});
   }
+}
+
+std::string check_language(std::string_view value) {
+  if (auto code = parse_language(value)) {
+    return *code;
+  }
+  throw InvalidInput(fmt::format("practice does not write client text in \"{}\"", value),
+                     fmt::format("use one of {}", fmt::join(client_languages(), ", ")));
 }
 
 void require_staff_manager(const Session& s, Role target_role) {
@@ -207,13 +217,20 @@ Staff remove_staff(Session& s, std::string_view ref) {
   return st;
 }
 
-Account add_account(Session& s, std::string_view name, AccountType type) {
+Account add_account(Session& s, std::string_view name, AccountType type, Duplicate duplicate) {
   Account a;
   a.name = check_name("the account name", name);
   a.type = type;
   a.created_at = s.now;
   require_staff_actor(s);
   AccountStore store(s.db);
+  if (duplicate == Duplicate::refuse) {
+    if (const auto same = store.active_named(a.name)) {
+      throw Conflict(fmt::format("account {} is already named \"{}\"", same->id, same->name),
+                     fmt::format("use account {}, or add --allow-duplicate for a second client of that name",
+                                 same->id));
+    }
+  }
   a.id = store.insert(a);
   record(s, a.id, item("account", a.id), "created",
          {{"name", a.name}, {"type", to_string(a.type)}});
@@ -310,6 +327,7 @@ Contact add_contact(Session& s, const NewContact& in) {
   c.email = util::require_email("the contact's email", in.email);
   c.notify = in.notify;
   c.portal = in.portal;
+  c.language = in.language ? std::optional<std::string>(check_language(*in.language)) : std::nullopt;
   c.created_at = s.now;
   require_account_access(s, a);
   require_not_archived(a);
@@ -320,7 +338,8 @@ Contact add_contact(Session& s, const NewContact& in) {
   }
   c.id = store.insert(c);
   record(s, a.id, item("contact", c.id), "created",
-         {{"name", c.name}, {"email", c.email}, {"notify", c.notify}, {"portal", c.portal}});
+         {{"name", c.name}, {"email", c.email}, {"notify", c.notify}, {"portal", c.portal},
+          {"language", c.language ? json(*c.language) : json(nullptr)}});
   return c;
 }
 
@@ -340,6 +359,10 @@ Contact edit_contact(Session& s, std::string_view ref, const std::optional<std::
   if (in.portal) {
     next.portal = *in.portal;
   }
+  if (in.language) {
+    next.language = util::trim(*in.language).empty() ? std::nullopt
+                                                     : std::optional<std::string>(check_language(*in.language));
+  }
   AccountStore accounts(s.db);
   require_account_access(s, *accounts.get(c.account_id));
   ContactStore store(s.db);
@@ -352,6 +375,8 @@ Contact edit_contact(Session& s, std::string_view ref, const std::optional<std::
   note_change(changed, "email", c.email, next.email);
   note_change(changed, "notify", c.notify, next.notify);
   note_change(changed, "portal", c.portal, next.portal);
+  const auto language_json = [](const std::optional<std::string>& l) { return l ? json(*l) : json(nullptr); };
+  note_change(changed, "language", language_json(c.language), language_json(next.language));
   if (changed.empty()) {
     return c;
   }

@@ -1,5 +1,9 @@
 #include "practice/accounts/model.hpp"
 
+#include "practice/util/strings.hpp"
+
+#include <algorithm>
+
 namespace practice::accounts {
 
 std::string_view to_string(Role role) {
@@ -35,6 +39,20 @@ std::optional<AccountType> parse_account_type(std::string_view s) {
     return AccountType::company;
   }
   return std::nullopt;
+}
+
+const std::vector<std::string>& client_languages() {
+  static const std::vector<std::string> k_languages{"en", "pt", "ro", "it"};
+  return k_languages;
+}
+
+std::optional<std::string> parse_language(std::string_view s) {
+  const std::string code = util::to_lower(util::trim(s));
+  const auto& all = client_languages();
+  if (std::find(all.begin(), all.end(), code) == all.end()) {
+    return std::nullopt;
+  }
+  return code;
 }
 
 } // namespace practice::accounts

@@ -2,6 +2,7 @@
 #include "views.hpp"
 
 #include "practice/accounts/directory.hpp"
+#include "practice/accounts/import.hpp"
 #include "practice/approvals/approvals.hpp"
 #include "practice/error.hpp"
 #include "practice/util/time.hpp"
@@ -30,6 +31,9 @@ struct AccountOptions {
   bool resume = false;
   std::optional<std::string> until;
   std::optional<std::string> assigned;
+  bool allow_duplicate = false;
+  std::string file;
+  bool dry_run = false;
 };
 
 accounts::AccountType parse_type(const std::string& v) {
@@ -55,9 +59,70 @@ void print_account(Context& ctx, const accounts::Account& a, const std::string& 
 
 void run_add(const AccountOptions& o, Context& ctx) {
   const auto type = o.type ? parse_type(*o.type) : accounts::AccountType::individual;
-  const auto a =
-      ctx.write([&](accounts::Session& s) { return accounts::add_account(s, o.name, type); });
+  const auto a = ctx.write([&](accounts::Session& s) {
+    return accounts::add_account(s, o.name, type,
+                                 o.allow_duplicate ? accounts::Duplicate::allow : accounts::Duplicate::refuse);
+  });
   print_account(ctx, a, fmt::format("Added account {}: {} ({})", a.id, a.name, to_string(a.type)));
+}
+
+std::string count_of(int n, std::string_view one, std::string_view many) {
+  return fmt::format("{} {}", n, n == 1 ? one : many);
+}
+
+void run_import(const AccountOptions& o, Context& ctx) {
+  const std::string origin = o.file == "-" ? std::string("standard input") : o.file;
+  const auto table = [&] {
+    try {
+      return util::parse_csv(read_text_file(o.file));
+    } catch (const InvalidInput& e) {
+      throw InvalidInput(fmt::format("{}: {}", origin, e.what()), e.hint());
+    }
+  }();
+  // A dry run is the same import in the same transaction, rolled back: it
+  // refuses exactly what the real one would.
+  struct RolledBack {
+    accounts::ImportSummary summary;
+  };
+  accounts::ImportSummary summary;
+  try {
+    summary = ctx.write([&](accounts::Session& s) {
+      auto done = [&] {
+        try {
+          return accounts::import_accounts(s, table);
+        } catch (const Error& e) {
+          throw Error(e.kind(), fmt::format("{}, {}", origin, e.what()), e.hint());
+        }
+      }();
+      if (o.dry_run) {
+        throw RolledBack{done};
+      }
+      return done;
+    });
+  } catch (const RolledBack& r) {
+    summary = r.summary;
+  }
+  if (ctx.out.json()) {
+    ctx.out.print_json({{"accounts_created", summary.accounts_created},
+                        {"accounts_existing", summary.accounts_existing},
+                        {"contacts_created", summary.contacts_created},
+                        {"contacts_existing", summary.contacts_existing},
+                        {"assignments_created", summary.assignments_created},
+                        {"dry_run", o.dry_run}});
+    return;
+  }
+  const bool changed = summary.accounts_created + summary.contacts_created + summary.assignments_created > 0;
+  ctx.out.print_line(fmt::format(
+      "{} {} and {} ({} and {} already there{}){}", o.dry_run ? "Would add" : "Added",
+      count_of(summary.accounts_created, "account", "accounts"),
+      count_of(summary.contacts_created, "contact", "contacts"),
+      count_of(summary.accounts_existing, "account", "accounts"),
+      count_of(summary.contacts_existing, "contact", "contacts"),
+      summary.assignments_created > 0
+          ? fmt::format("; {} {}", o.dry_run ? "would assign" : "assigned",
+                        count_of(summary.assignments_created, "staff member", "staff members"))
+          : "",
+      o.dry_run ? ": nothing changed (--dry-run)" : (changed ? "" : ": nothing to change")));
 }
 
 // What `account list` shows: the store's filter, and with --pending-approvals
@@ -228,7 +293,16 @@ void register_account_commands(CLI::App& app, Context& ctx) {
     auto* cmd = account->add_subcommand("add", "Add an account");
     cmd->add_option("name", o->name, "The client's name")->required();
     cmd->add_option("--type", o->type, "individual (default) or company")->type_name("TYPE");
+    cmd->add_flag("--allow-duplicate", o->allow_duplicate,
+                  "Add it even though an active account has that name already");
     on_run(cmd, ctx, [o, &ctx] { run_add(*o, ctx); });
+  }
+  {
+    auto o = std::make_shared<AccountOptions>();
+    auto* cmd = account->add_subcommand("import", "Add accounts and contacts from a CSV file (idempotent)");
+    cmd->add_option("file", o->file, "The CSV file, or - for standard input")->required()->type_name("FILE.csv");
+    cmd->add_flag("--dry-run", o->dry_run, "Check the file and count what it would add; change nothing");
+    on_run(cmd, ctx, [o, &ctx] { run_import(*o, ctx); });
   }
   {
     auto o = std::make_shared<AccountOptions>();

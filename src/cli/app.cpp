@@ -6,7 +6,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 
 namespace practice::cli {
@@ -77,6 +79,14 @@ const CLI::Validator& decimal() {
 }
 
 std::string read_text_file(const std::string& path) {
+  if (path == "-") {
+    std::ostringstream s;
+    s << std::cin.rdbuf();
+    return s.str();
+  }
+  if (std::filesystem::is_directory(path)) {
+    throw InvalidInput(fmt::format("{} is a folder, not a file", path));
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     throw NotFound(fmt::format("cannot read {}", path));

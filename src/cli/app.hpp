@@ -36,6 +36,7 @@ T parse_choice(std::string_view what, const std::string& value, Parse parse,
 const CLI::Validator& decimal();
 
 // The whole file at `path`; throws NotFound naming it.
+// The whole file at `path` ("-": standard input); NotFound when it cannot be read.
 std::string read_text_file(const std::string& path);
 
 // Parses on/off (yes/no, true/false) or throws InvalidInput.

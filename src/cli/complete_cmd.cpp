@@ -22,7 +22,9 @@ struct CompleteOptions {
 // Never fails loudly: no database, no names.
 void complete_records(Context& ctx, const std::string& noun, const std::string& previous) {
   std::string sql;
-  if (previous == "--account" || (noun == "account" && previous != "account") || previous == "todo") {
+  if (previous == "--account" ||
+      (noun == "account" && previous != "account" && previous != "add" && previous != "import") ||
+      previous == "todo") {
     sql = "SELECT name FROM accounts WHERE archived_at IS NULL ORDER BY name";
   } else if (previous == "--as" || previous == "--assignee" || previous == "--assigned" ||
              (noun == "staff" && previous != "staff")) {

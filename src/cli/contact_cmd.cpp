@@ -22,6 +22,7 @@ struct ContactOptions {
   std::optional<std::string> new_email;
   std::optional<std::string> notify_switch;
   std::optional<std::string> portal_switch;
+  std::optional<std::string> language;
 };
 
 void print_contact(Context& ctx, const accounts::Contact& c, std::string_view verb) {
@@ -34,7 +35,7 @@ void print_contact(Context& ctx, const accounts::Contact& c, std::string_view ve
 }
 
 void run_add(const ContactOptions& o, Context& ctx) {
-  const accounts::NewContact in{o.account.value_or(""), o.name, o.email, !o.no_notify, o.portal};
+  const accounts::NewContact in{o.account.value_or(""), o.name, o.email, !o.no_notify, o.portal, o.language};
   const auto c = ctx.write([&](accounts::Session& s) { return accounts::add_contact(s, in); });
   print_contact(ctx, c, "Added");
 }
@@ -82,11 +83,12 @@ void run_show(const ContactOptions& o, Context& ctx) {
                         {"email", c.email},
                         {"notify", on_off(c.notify)},
                         {"portal", on_off(c.portal)},
+                        {"language", c.language.value_or("the firm's")},
                         {"created", time_text(c.created_at)}});
 }
 
 void run_edit(const ContactOptions& o, Context& ctx) {
-  accounts::ContactChanges in{o.new_name, o.new_email, std::nullopt, std::nullopt};
+  accounts::ContactChanges in{o.new_name, o.new_email, std::nullopt, std::nullopt, o.language};
   if (o.notify_switch) {
     in.notify = parse_on_off("--notify", *o.notify_switch);
   }
@@ -125,6 +127,9 @@ void register_contact_commands(CLI::App& app, Context& ctx) {
     cmd->add_option("--email", o->email, "Email address")->required()->type_name("ADDRESS");
     cmd->add_flag("--no-notify", o->no_notify, "Send this contact no emails");
     cmd->add_flag("--portal", o->portal, "Has client-portal access");
+    cmd->add_option("--language", o->language, "The language of their emails and pages: en, pt, ro or it "
+                                                "(default: the firm's)")
+        ->type_name("LANG");
     on_run(cmd, ctx, [o, &ctx] { run_add(*o, ctx); });
   }
   {
@@ -147,6 +152,7 @@ void register_contact_commands(CLI::App& app, Context& ctx) {
     cmd->add_option("--email", o->new_email, "New email address")->type_name("ADDRESS");
     cmd->add_option("--notify", o->notify_switch, "on or off")->type_name("on|off");
     cmd->add_option("--portal", o->portal_switch, "on or off")->type_name("on|off");
+    cmd->add_option("--language", o->language, "en, pt, ro or it; \"\" for the firm's")->type_name("LANG");
     on_run(cmd, ctx, [o, &ctx] { run_edit(*o, ctx); });
   }
   {

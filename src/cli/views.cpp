@@ -139,7 +139,7 @@ void append_compact_json(std::string& out, const accounts::Account& a) {
 }
 
 json to_json(const accounts::Contact& c) {
-  json j = object(8);
+  json j = object(9);
   j["id"] = c.id;
   j["account_id"] = c.account_id;
   j["account"] = c.account_name;
@@ -147,6 +147,7 @@ json to_json(const accounts::Contact& c) {
   j["email"] = c.email;
   j["notify"] = c.notify;
   j["portal"] = c.portal;
+  j["language"] = c.language ? json(*c.language) : json(nullptr);
   j["created_at"] = time_json(c.created_at);
   return j;
 }

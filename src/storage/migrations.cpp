@@ -15,7 +15,7 @@ namespace {
 constexpr int64_t k_application_id = 0x50524143;
 
 // Forward-only. Never edit a migration once released: add the next one.
-constexpr std::array<std::string_view, 8> k_migrations = {
+constexpr std::array<std::string_view, 9> k_migrations = {
     // 1: firm, staff, accounts, contacts, the audit trail.
     R"sql(
 CREATE TABLE firm (
@@ -336,6 +336,10 @@ CREATE TABLE portal_sessions (
     R"sql(
 ALTER TABLE outbox ADD COLUMN dated_at TEXT;
 ALTER TABLE outbox ADD COLUMN handed_over_at TEXT;
+)sql",
+    // 9: the language a contact reads (NULL: the firm's).
+    R"sql(
+ALTER TABLE contacts ADD COLUMN language TEXT;
 )sql",
 };
 

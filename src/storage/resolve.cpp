@@ -39,11 +39,19 @@ int64_t resolve_ref(Database& db, const RefQueries& q, std::string_view ref,
   s.bind(1, key);
   bind_scope(s, scope);
   std::vector<std::pair<int64_t, std::string>> found;
+  std::vector<int64_t> preferred;
+  const bool ranks = s.column_count() >= 3;
   while (s.step()) {
     found.emplace_back(s.int64(0), s.text(1));
+    if (ranks && s.int64(2) == 1) {
+      preferred.push_back(s.int64(0));
+    }
   }
   if (found.size() == 1) {
     return found.front().first;
+  }
+  if (found.size() > 1 && preferred.size() == 1) {
+    return preferred.front();
   }
   if (found.size() > 1) {
     std::string list;

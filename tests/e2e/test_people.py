@@ -93,7 +93,7 @@ def test_global_options_before_or_after_the_subcommand(firm):
 
 def test_ambiguous_and_near_miss_names(firm):
     firm.ok("account", "add", "Smith")
-    firm.ok("account", "add", "Smith")
+    firm.ok("account", "add", "Smith", "--allow-duplicate")
     r = assert_refused(firm, 65, "account", "show", "Smith", contains="ambiguous")
     assert "1 (" in r.err and "2 (" in r.err
     assert_refused(firm, 66, "account", "show", "Smyth", contains='did you mean "Smith"')

@@ -32,6 +32,9 @@ public:
   void each(const AccountFilter& filter, const std::function<void(const Account&)>& fn);
   // Resolves an id or exact name (case-insensitive); throws NotFound.
   int64_t resolve(std::string_view ref);
+  // The active (not archived) account with this name, case-insensitive; the
+  // oldest when duplicates were allowed.
+  std::optional<Account> active_named(std::string_view name);
 
   bool is_assigned(int64_t account_id, int64_t staff_id);
   void assign(int64_t account_id, int64_t staff_id, util::TimePoint at);

@@ -59,7 +59,10 @@ Staff edit_staff(Session& s, std::string_view ref, const StaffChanges& in);
 // cannot be removed.
 Staff remove_staff(Session& s, std::string_view ref);
 
-Account add_account(Session& s, std::string_view name, AccountType type);
+enum class Duplicate { refuse, allow };
+// Throws Conflict, naming it, when an active account has the name already
+// (case-insensitive) and `duplicate` is refuse; archived ones do not count.
+Account add_account(Session& s, std::string_view name, AccountType type, Duplicate duplicate = Duplicate::refuse);
 
 struct AccountChanges {
   std::optional<std::string> name;
@@ -82,6 +85,7 @@ struct NewContact {
   std::string email;
   bool notify = true;
   bool portal = false;
+  std::optional<std::string> language; // a client language code; nullopt: the firm's
 };
 Contact add_contact(Session& s, const NewContact& in);
 
@@ -90,6 +94,7 @@ struct ContactChanges {
   std::optional<std::string> email;
   std::optional<bool> notify;
   std::optional<bool> portal;
+  std::optional<std::string> language; // "" goes back to the firm's
 };
 // `account` narrows the lookup of `ref` to one account's contacts.
 Contact edit_contact(Session& s, std::string_view ref, const std::optional<std::string>& account,

@@ -18,6 +18,12 @@ enum class AccountType { individual, company };
 std::string_view to_string(AccountType type);
 std::optional<AccountType> parse_account_type(std::string_view s);
 
+// The languages client-facing text is written in, as codes ("en", "pt", "ro", "it").
+const std::vector<std::string>& client_languages();
+// The code `s` names (any case, surrounding space ignored), or nullopt when
+// practice does not write that language.
+std::optional<std::string> parse_language(std::string_view s);
+
 struct Firm {
   std::string name;
   std::optional<std::string> email;
@@ -61,6 +67,7 @@ struct Contact {
   std::string email;
   bool notify = true;
   bool portal = false;
+  std::optional<std::string> language; // nullopt: the firm's
   util::TimePoint created_at;
 };
 

@@ -49,6 +49,7 @@ public:
   void run();
   void reset();
   int parameter_count() const { return sqlite3_bind_parameter_count(m_stmt); }
+  int column_count() const { return sqlite3_column_count(m_stmt); }
 
   bool is_null(int col) const;
   int64_t int64(int col) const;

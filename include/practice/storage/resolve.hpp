@@ -13,7 +13,8 @@ struct RefQueries {
   std::string_view noun;     // "account", "staff member"
   std::string_view key_name; // "name", "name or email"
   std::string_view by_id;    // SELECT id FROM ... WHERE id = ?1
-  std::string_view by_key;   // SELECT id, label FROM ... WHERE <exact key> = ?1
+  std::string_view by_key;   // SELECT id, label[, preferred] FROM ... WHERE <exact key> = ?1
+                             // (of several matches, the one preferred (1) wins: the active one)
   std::string_view all_keys; // SELECT key FROM ...  (for "did you mean")
 };
 

@@ -82,17 +82,17 @@ TEST_CASE("contacts: unique email per account, archived accounts refuse new ones
   auto db = test::memory_db();
   auto s = as(*db, nullptr);
   add_account(s, "Smith", AccountType::individual);
-  const Contact c = add_contact(s, {"Smith", "John Smith", "john@smith.test", true, false});
+  const Contact c = add_contact(s, {"Smith", "John Smith", "john@smith.test", true, false, {}});
   CHECK(c.notify);
-  CHECK_THROWS_AS(add_contact(s, {"Smith", "J", "JOHN@smith.test", true, false}), Conflict);
-  CHECK_THROWS_AS(add_contact(s, {"Smith", "J", "john", true, false}), InvalidInput);
-  CHECK_THROWS_AS(add_contact(s, {"Nobody", "J", "j@x.test", true, false}), NotFound);
+  CHECK_THROWS_AS(add_contact(s, {"Smith", "J", "JOHN@smith.test", true, false, {}}), Conflict);
+  CHECK_THROWS_AS(add_contact(s, {"Smith", "J", "john", true, false, {}}), InvalidInput);
+  CHECK_THROWS_AS(add_contact(s, {"Nobody", "J", "j@x.test", true, false, {}}), NotFound);
   const Contact e = edit_contact(s, "john@smith.test", std::nullopt,
-                                 {std::nullopt, std::nullopt, false, true});
+                                 {std::nullopt, std::nullopt, false, true, {}});
   CHECK_FALSE(e.notify);
   CHECK(e.portal);
   archive_account(s, "Smith", Archive::archive);
-  CHECK_THROWS_AS(add_contact(s, {"Smith", "Jane", "jane@smith.test", true, false}), Conflict);
+  CHECK_THROWS_AS(add_contact(s, {"Smith", "Jane", "jane@smith.test", true, false, {}}), Conflict);
   CHECK_THROWS_AS(archive_account(s, "Smith", Archive::archive), Conflict);
   archive_account(s, "Smith", Archive::restore);
   remove_contact(s, "1", std::nullopt);

@@ -303,7 +303,7 @@ const std::vector<std::pair<const char*, Op>>& staff_only_ops() {
        [](World&, accounts::Session& s) { accounts::archive_account(s, "Smith", accounts::Archive::archive); }},
       {"accounts::add_contact",
        [](World&, accounts::Session& s) {
-         accounts::add_contact(s, {"Smith", "Eve", "eve@evil.test", true, true});
+         accounts::add_contact(s, {"Smith", "Eve", "eve@evil.test", true, true, {}});
        }},
       {"accounts::edit_contact",
        [](World& w, accounts::Session& s) {

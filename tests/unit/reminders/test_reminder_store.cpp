@@ -50,8 +50,8 @@ struct Fixture {
     every_day.business_days = {1, 2, 3, 4, 5, 6, 7};
     auto s = session("2026-12-01T10:00:00Z");
     accounts::add_account(s, "Smith", accounts::AccountType::individual);
-    accounts::add_contact(s, {"Smith", "John", "john@smith.test", true, true});
-    accounts::add_contact(s, {"Smith", "Jane", "jane@smith.test", true, true});
+    accounts::add_contact(s, {"Smith", "John", "john@smith.test", true, true, {}});
+    accounts::add_contact(s, {"Smith", "Jane", "jane@smith.test", true, true, {}});
   }
   ~Fixture() { std::filesystem::remove_all(dir); }
 

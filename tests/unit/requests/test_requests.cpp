@@ -30,7 +30,7 @@ struct Fixture {
     config.firm_email = "office@acme.test";
     auto s = session();
     accounts::add_account(s, "Smith", accounts::AccountType::individual);
-    accounts::add_contact(s, {"Smith", "John", "john@smith.test", true, true});
+    accounts::add_contact(s, {"Smith", "John", "john@smith.test", true, true, {}});
   }
   ~Fixture() { std::filesystem::remove_all(dir); }
 

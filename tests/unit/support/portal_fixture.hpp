@@ -46,10 +46,10 @@ struct PortalFixture {
     auto s = staff();
     accounts::add_account(s, "Smith", accounts::AccountType::individual);
     accounts::add_account(s, "Jones", accounts::AccountType::company);
-    john = accounts::add_contact(s, {"Smith", "John", "john@smith.test", true, true});
-    jane = accounts::add_contact(s, {"Smith", "Jane", "jane@smith.test", true, true});
-    bob = accounts::add_contact(s, {"Jones", "Bob", "bob@jones.test", true, true});
-    johnny = accounts::add_contact(s, {"Jones", "Johnny", "john@smith.test", false, true});
+    john = accounts::add_contact(s, {"Smith", "John", "john@smith.test", true, true, {}});
+    jane = accounts::add_contact(s, {"Smith", "Jane", "jane@smith.test", true, true, {}});
+    bob = accounts::add_contact(s, {"Jones", "Bob", "bob@jones.test", true, true, {}});
+    johnny = accounts::add_contact(s, {"Jones", "Johnny", "john@smith.test", false, true, {}});
   }
   ~PortalFixture() {
     std::error_code ec;
