@@ -11,7 +11,7 @@ namespace {
 
 constexpr std::string_view k_doc_columns = R"sql(
 SELECT d.id, d.account_id, a.name, d.folder_id, f.name, coalesce(f.client_can_view, 0), d.name,
-       d.description, d.sha256, d.size, d.uploaded_by, d.uploaded_at
+       d.description, d.sha256, d.size, d.uploaded_by, d.uploaded_at, d.removed_at
 FROM documents d JOIN accounts a ON a.id = d.account_id LEFT JOIN folders f ON f.id = d.folder_id)sql";
 
 Document read_document(const storage::Statement& s, int o = 0) {
@@ -28,6 +28,7 @@ Document read_document(const storage::Statement& s, int o = 0) {
   d.size = s.int64(o + 9);
   d.uploaded_by = s.text(o + 10);
   d.uploaded_at = s.time(o + 11);
+  d.removed_at = s.opt_time(o + 12);
   return d;
 }
 
@@ -36,7 +37,7 @@ SELECT p.id, p.status, p.message, p.reminders_on, p.remind_every_days, p.reminde
        p.last_notified_at, p.requested_by, p.requested_at, p.decided_by, p.decided_at, p.reasons, p.comment,
        p.cancelled_at,
        d.id, d.account_id, a.name, d.folder_id, f.name, coalesce(f.client_can_view, 0), d.name,
-       d.description, d.sha256, d.size, d.uploaded_by, d.uploaded_at
+       d.description, d.sha256, d.size, d.uploaded_by, d.uploaded_at, d.removed_at
 FROM approvals p JOIN documents d ON d.id = p.document_id JOIN accounts a ON a.id = d.account_id
 LEFT JOIN folders f ON f.id = d.folder_id)sql";
 
@@ -142,6 +143,7 @@ std::vector<Document> ApprovalStore::list_documents(std::optional<int64_t> accou
                                                     std::optional<int64_t> folder_id) {
   storage::Statement s(m_db, std::string(k_doc_columns) +
                                  " WHERE (?1 IS NULL OR d.account_id = ?1) AND (?2 IS NULL OR d.folder_id = ?2) "
+                                 "AND d.removed_at IS NULL "
                                  "ORDER BY d.id DESC");
   s.bind_all(account_id, folder_id);
   std::vector<Document> out;
@@ -149,6 +151,18 @@ std::vector<Document> ApprovalStore::list_documents(std::optional<int64_t> accou
     out.push_back(read_document(s));
   }
   return out;
+}
+
+void ApprovalStore::update_document(const Document& d) {
+  storage::Statement s(m_db, "UPDATE documents SET folder_id = ?2, description = ?3 WHERE id = ?1");
+  s.bind_all(d.id, d.folder_id, d.description);
+  s.run();
+}
+
+void ApprovalStore::remove_document(int64_t id, util::TimePoint at) {
+  storage::Statement s(m_db, "UPDATE documents SET removed_at = ?2 WHERE id = ?1");
+  s.bind_all(id, util::format_iso(at));
+  s.run();
 }
 
 int64_t ApprovalStore::insert_approval(const Approval& a) {

@@ -192,10 +192,67 @@ Document add_document(accounts::Session& s, const requests::Env& env, const std:
 
 Document get_document(storage::Database& db, int64_t id) {
   auto d = ApprovalStore(db).get_document(id);
-  if (!d) {
+  if (!d || d->removed_at) {
     throw NotFound(fmt::format("no document with id {}", id), "list them with 'practice doc list'");
   }
   return *d;
+}
+
+Document edit_document(accounts::Session& s, int64_t id, const DocumentChanges& in) {
+  const Document d = get_document(s.db, id);
+  require_access(s, d.account_id);
+  ApprovalStore store(s.db);
+  Document next = d;
+  if (in.folder) {
+    if (util::trim(*in.folder).empty()) {
+      next.folder_id.reset();
+      next.folder_name.reset();
+    } else {
+      const auto f = store.resolve_folder(*in.folder);
+      next.folder_id = f.id;
+      next.folder_name = f.name;
+    }
+    if (next.folder_id != d.folder_id) {
+      if (const auto pending = store.pending_for_document(d.id)) {
+        throw Conflict(fmt::format("document {} has approval {} pending: its folder stays while the client decides",
+                                   d.id, *pending),
+                       fmt::format("cancel it first with 'practice approval cancel {}'", *pending));
+      }
+    }
+  }
+  if (in.description) {
+    next.description = util::trim(*in.description).empty()
+                           ? std::nullopt
+                           : std::optional<std::string>(util::require_text("the description", *in.description, 2000));
+  }
+  json changed = json::object();
+  const auto opt = [](const auto& v) { return v ? json(*v) : json(nullptr); };
+  if (next.folder_id != d.folder_id) {
+    changed["folder"] = json::array({opt(d.folder_name), opt(next.folder_name)});
+  }
+  if (next.description != d.description) {
+    changed["description"] = json::array({opt(d.description), opt(next.description)});
+  }
+  if (changed.empty()) {
+    return d;
+  }
+  store.update_document(next);
+  record(s, d.account_id, fmt::format("document:{}", d.id), "edited", {{"changed", changed}});
+  return get_document(s.db, d.id);
+}
+
+Document remove_document(accounts::Session& s, int64_t id) {
+  Document d = get_document(s.db, id);
+  require_access(s, d.account_id);
+  ApprovalStore store(s.db);
+  if (const auto pending = store.pending_for_document(d.id)) {
+    throw Conflict(fmt::format("document {} has approval {} pending", d.id, *pending),
+                   fmt::format("cancel it first with 'practice approval cancel {}'", *pending));
+  }
+  store.remove_document(d.id, s.now);
+  record(s, d.account_id, fmt::format("document:{}", d.id), "removed", {{"name", d.name}});
+  d.removed_at = s.now;
+  return d;
 }
 
 std::vector<Document> list_documents(storage::Database& db, std::optional<int64_t> account_id,
@@ -392,7 +449,9 @@ std::optional<LinkTarget> open_link(storage::Database& db, const requests::Env& 
     return std::nullopt;
   }
   const auto a = ApprovalStore(db).get_approval(*id);
-  if (!a || !(a->status == Status::pending || (use == requests::LinkUse::view && a->status != Status::cancelled))) {
+  // A removed document is shown to nobody: its link is dead like any other.
+  if (!a || a->document.removed_at ||
+      !(a->status == Status::pending || (use == requests::LinkUse::view && a->status != Status::cancelled))) {
     return std::nullopt;
   }
   if (env.config.portal_link_expiry_days > 0 && a->last_notified_at &&

@@ -3,6 +3,7 @@
 
 #include "practice/accounts/directory.hpp"
 #include "practice/approvals/approvals.hpp"
+#include "practice/error.hpp"
 
 #include <fmt/format.h>
 
@@ -46,6 +47,7 @@ json document_json(const approvals::Document& d) {
   j["size"] = d.size;
   j["uploaded_by"] = d.uploaded_by;
   j["uploaded_at"] = time_json(d.uploaded_at);
+  j["removed_at"] = d.removed_at ? time_json(*d.removed_at) : json(nullptr);
   return j;
 }
 
@@ -184,6 +186,40 @@ void register_doc_commands(CLI::App& app, Context& ctx) {
                             {"size", std::to_string(d.size)},
                             {"sha256", d.sha256},
                             {"uploaded", fmt::format("{} by {}", time_text(d.uploaded_at), d.uploaded_by)}});
+    });
+  }
+  {
+    auto o = std::make_shared<DocOptions>();
+    auto* c = doc->add_subcommand("edit", "Move a document to a folder or change its description");
+    c->add_option("document", o->id, "Document id")->required()->transform(decimal());
+    c->add_option("--folder", o->folder, "The folder (\"\" takes it out of its folder)");
+    c->add_option("--description", o->description, "The description (\"\" clears it)");
+    on_run(c, ctx, [o, &ctx] {
+      if (!o->folder && !o->description) {
+        throw UsageError("nothing to change", "give --folder or --description");
+      }
+      const auto d = ctx.write([&](accounts::Session& s) {
+        return approvals::edit_document(s, o->id, {o->folder, o->description});
+      });
+      if (ctx.out.json()) {
+        ctx.out.print_json(document_json(d));
+      } else {
+        ctx.out.print_line(fmt::format("Saved document {}: {} in {}", d.id, d.name,
+                                       d.folder_name ? fmt::format("folder {}", *d.folder_name) : "no folder"));
+      }
+    });
+  }
+  {
+    auto o = std::make_shared<DocOptions>();
+    auto* c = doc->add_subcommand("remove", "Remove a document from lists and from clients (kept in records)");
+    c->add_option("document", o->id, "Document id")->required()->transform(decimal());
+    on_run(c, ctx, [o, &ctx] {
+      const auto d = ctx.write([&](accounts::Session& s) { return approvals::remove_document(s, o->id); });
+      if (ctx.out.json()) {
+        ctx.out.print_json(document_json(d));
+      } else {
+        ctx.out.print_line(fmt::format("Removed document {}: {} of {}", d.id, d.name, d.account_name));
+      }
     });
   }
   {

@@ -15,7 +15,7 @@ namespace {
 constexpr int64_t k_application_id = 0x50524143;
 
 // Forward-only. Never edit a migration once released: add the next one.
-constexpr std::array<std::string_view, 9> k_migrations = {
+constexpr std::array<std::string_view, 10> k_migrations = {
     // 1: firm, staff, accounts, contacts, the audit trail.
     R"sql(
 CREATE TABLE firm (
@@ -340,6 +340,10 @@ ALTER TABLE outbox ADD COLUMN handed_over_at TEXT;
     // 9: the language a contact reads (NULL: the firm's).
     R"sql(
 ALTER TABLE contacts ADD COLUMN language TEXT;
+)sql",
+    // 10: removing a document keeps its row (its approvals and audit rows name it).
+    R"sql(
+ALTER TABLE documents ADD COLUMN removed_at TEXT;
 )sql",
 };
 

@@ -161,3 +161,40 @@ def test_documents(office, tmp_path):
     assert_refused(office, 66, "doc", "add", "--account", "Smith", tmp_path / "missing.pdf")
     assert_refused(office, 66, "doc", "add", "--account", "Smith", office.doc, "--folder", "Nope")
     assert_refused(office, 65, "folder", "add", "internal")
+
+
+def test_a_document_uploaded_without_a_folder_can_be_put_in_one_and_then_sent_for_approval(office):
+    d = office.json("doc", "add", "--account", "Smith", office.doc)
+    did = str(d["id"])
+    assert d["folder"] is None
+    assert_refused(office, 65, "approval", "request", did)
+    e = office.json("doc", "edit", did, "--folder", "Client documents", "--description", "The 2025 return")
+    assert (e["folder"], e["client_can_view"], e["description"]) == ("Client documents", True, "The 2025 return")
+    assert office.ok("doc", "edit", did, "--description", "The 2025 return").out.startswith("Saved document")
+    edits = [x for x in office.json("audit", "--item", f"document:{did}") if x["action"] == "edited"]
+    assert len(edits) == 1  # the same description again changed nothing
+    assert edits[0]["details"]["changed"]["folder"] == [None, "Client documents"]
+    a = office.json("approval", "request", did)
+    # While the client decides, the document stays where they see it, and stays.
+    r = assert_refused(office, 65, "doc", "edit", did, "--folder", "Internal", contains=f"approval {a['id']} pending")
+    assert f"practice approval cancel {a['id']}" in r.err
+    assert_refused(office, 65, "doc", "remove", did, contains=f"approval {a['id']} pending")
+    office.ok("doc", "edit", did, "--description", "")  # a description may change
+    assert office.json("doc", "show", did)["description"] is None
+    assert_refused(office, 64, "doc", "edit", did, contains="nothing to change")
+
+
+def test_a_removed_document_leaves_lists(office):
+    d = add_doc(office)
+    did = str(d["id"])
+    a = office.json("approval", "request", did)
+    office.ok("approval", "approve", str(a["id"]), "--by", "john@smith.test")
+    gone = office.json("doc", "remove", did)
+    assert gone["removed_at"] is not None
+    assert office.json("doc", "list") == []
+    assert_refused(office, 66, "doc", "show", did)
+    assert_refused(office, 66, "doc", "remove", did)
+    assert_refused(office, 66, "approval", "request", did)
+    # The approval's history still names it.
+    assert office.json("approval", "show", str(a["id"]))["document"] == "2025 return.pdf"
+    assert any(x["action"] == "removed" for x in office.json("audit", "--item", f"document:{did}"))

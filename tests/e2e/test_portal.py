@@ -1496,3 +1496,15 @@ def test_twenty_clients_at_once_while_reminders_go_out(office, portal):
         assert con.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
     finally:
         con.close()
+
+
+def test_a_removed_document_is_served_to_nobody(office, portal):
+    aid, path = new_approval(office)
+    srv = portal()
+    assert srv.get(path)[0] == 200
+    office.ok("approval", "approve", aid, "--by", "giulia@rossi.test")
+    assert srv.get(path + "/document")[0] == 200  # a decided approval still shows its document
+    did = str(office.json("approval", "list")[0]["document_id"])
+    office.ok("doc", "remove", did)
+    for p in (path, path + "/document"):
+        assert srv.get(p)[0] == 404

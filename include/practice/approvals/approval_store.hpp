@@ -25,7 +25,9 @@ public:
   Folder resolve_folder(std::string_view ref);
 
   int64_t insert_document(const Document& d);
-  std::optional<Document> get_document(int64_t id);
+  std::optional<Document> get_document(int64_t id); // removed ones too (removed_at set)
+  void update_document(const Document& d);           // its folder and description
+  void remove_document(int64_t id, util::TimePoint at);
   std::vector<Document> list_documents(std::optional<int64_t> account_id, std::optional<int64_t> folder_id);
 
   int64_t insert_approval(const Approval& a);

@@ -26,7 +26,20 @@ Folder get_folder(storage::Database& db, std::string_view ref);
 Document add_document(accounts::Session& s, const requests::Env& env, const std::string& account,
                       const std::string& path, const std::optional<std::string>& folder,
                       const std::optional<std::string>& description);
+// Throws NotFound for a removed document too.
 Document get_document(storage::Database& db, int64_t id);
+
+struct DocumentChanges {
+  std::optional<std::string> folder; // a folder's name or id; "" takes it out of its folder
+  std::optional<std::string> description; // "" clears it
+};
+// Moves a document to another folder or changes its description, audited
+// with what changed. The folder is refused (Conflict, naming the approval)
+// while an approval of it is pending: the client is looking at it.
+Document edit_document(accounts::Session& s, int64_t id, const DocumentChanges& in);
+// Removes a document from lists and from clients (its content stays in the
+// store for the records); refused while an approval of it is pending.
+Document remove_document(accounts::Session& s, int64_t id);
 // The documents of one account and one folder (nullopt: of all), newest first.
 std::vector<Document> list_documents(storage::Database& db, std::optional<int64_t> account_id,
                                      std::optional<int64_t> folder_id);

@@ -30,6 +30,7 @@ struct Document {
   int64_t size = 0;
   std::string uploaded_by;
   util::TimePoint uploaded_at;
+  std::optional<util::TimePoint> removed_at; // set: gone from lists, shown and served to nobody
 };
 
 enum class Status { pending, approved, disapproved, cancelled };

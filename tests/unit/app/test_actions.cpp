@@ -286,6 +286,16 @@ const std::vector<std::pair<const char*, Op>>& staff_only_ops() {
          approvals::cancel(staff, w.approval.id);
          approvals::request_approval(s, w.env, w.document.id, std::nullopt, {});
        }},
+      {"approvals::edit_document",
+       [](World& w, accounts::Session& s) {
+         approvals::edit_document(s, w.document.id, {std::nullopt, std::string("Changed")});
+       }},
+      {"approvals::remove_document",
+       [](World& w, accounts::Session& s) {
+         auto staff = w.staff();
+         approvals::cancel(staff, w.approval.id);
+         approvals::remove_document(s, w.document.id);
+       }},
       {"approvals::cancel", [](World& w, accounts::Session& s) { approvals::cancel(s, w.approval.id); }},
       {"approvals::resend",
        [](World& w, accounts::Session& s) { approvals::resend(s, w.env, w.approval.id, std::nullopt, std::nullopt); }},
