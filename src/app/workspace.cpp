@@ -25,10 +25,12 @@ std::string folder_of(const std::string& path) {
 
 } // namespace
 
+std::string files_root_for(const std::string& db_path) { return folder_of(db_path) + "/files"; }
+
 Workspace::Workspace(storage::Database& db, const config::Config& config, const util::Clock& clock,
                      std::string db_path, std::string base_dir)
     : m_db(db), m_config(config), m_clock(clock), m_db_path(std::move(db_path)), m_base_dir(std::move(base_dir)),
-      m_env{config, m_db_path + ".key", folder_of(m_db_path) + "/files",
+      m_env{config, m_db_path + ".key", files_root_for(m_db_path),
             int64_t{config.files_max_size_mb} * 1024 * 1024, {}} {}
 
 std::optional<mail::DeliveryReport> Workspace::deliver(const std::optional<std::vector<int64_t>>& ids, int limit) {

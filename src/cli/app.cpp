@@ -50,6 +50,7 @@ void build_cli(CLI::App& app, Context& ctx) {
   register_todo_command(app, ctx);
   register_outbox_commands(app, ctx);
   register_portal_commands(app, ctx);
+  register_care_commands(app, ctx);
   register_audit_command(app, ctx);
   register_complete_command(app, ctx);
 }

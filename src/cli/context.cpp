@@ -45,17 +45,20 @@ std::string xdg(const char* var, const char* fallback) {
 
 const config::Config& Context::config() {
   if (!m_config) {
-    if (global.config && !global.config->empty()) {
-      m_config = config::load_config(*global.config, config::MissingFile::error);
-    } else {
-      m_config = config::load_config(xdg("XDG_CONFIG_HOME", ".config") + "/practice/config.toml",
-                                     config::MissingFile::defaults);
-    }
+    const bool given = global.config && !global.config->empty();
+    m_config = config::load_config(config_path(), given ? config::MissingFile::error : config::MissingFile::defaults);
     for (const auto& w : m_config->warnings) {
       out.warn(w);
     }
   }
   return *m_config;
+}
+
+std::string Context::config_path() const {
+  if (global.config && !global.config->empty()) {
+    return *global.config;
+  }
+  return xdg("XDG_CONFIG_HOME", ".config") + "/practice/config.toml";
 }
 
 std::string Context::db_path() const {

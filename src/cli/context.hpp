@@ -41,6 +41,8 @@ public:
 
   const config::Config& config();
   std::string db_path() const;
+  // The config file in use (--config, PRACTICE_CONFIG, else the XDG one); it may not exist.
+  std::string config_path() const;
   std::string os_user() const;
   util::TimePoint now();
   const util::Clock& clock();

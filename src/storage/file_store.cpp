@@ -51,6 +51,15 @@ void make_dir(const std::string& dir) {
 
 } // namespace
 
+std::vector<StoredFile> list_stored_files(Database& db) {
+  Statement s(db, "SELECT sha256, size FROM stored_files ORDER BY sha256");
+  std::vector<StoredFile> out;
+  while (s.step()) {
+    out.push_back({s.text(0), s.int64(1)});
+  }
+  return out;
+}
+
 std::string FileStore::path_of(const std::string& sha256) const {
   return fmt::format("{}/{}/{}", m_root, sha256.substr(0, 2), sha256);
 }

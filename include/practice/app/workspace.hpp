@@ -108,4 +108,7 @@ private:
 // used, replaced or expired by `clock`.
 mail::StillApplies prepare_outgoing(const requests::Env& env, const util::Clock& clock);
 
+// Where the file store of the database at `db_path` lives: "files" beside it.
+std::string files_root_for(const std::string& db_path);
+
 } // namespace practice::app

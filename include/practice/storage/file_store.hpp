@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace practice::storage {
 
@@ -33,6 +34,9 @@ private:
   std::string m_root;
   int64_t m_max_size;
 };
+
+// Every content the store's index lists, by hash.
+std::vector<StoredFile> list_stored_files(Database& db);
 
 // Makes `dir` ready for files copied out of the store: creates it (0700), or
 // takes a folder that exists and is empty. Throws Conflict when something is

@@ -1,0 +1,33 @@
+#pragma once
+
+#include "practice/error.hpp"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+// `practice doctor`: is this installation healthy? Each check says what it
+// looked at; a failed one carries the kind of failure the CLI exits with.
+namespace practice::app {
+
+struct DoctorCheck {
+  std::string name;   // "database", "schema", "audit", "files", "link key", "config"
+  bool ok = true;
+  std::string detail; // one line: what was found
+  ErrorKind kind = ErrorKind::internal; // when not ok
+  std::string hint;
+};
+
+struct DoctorInputs {
+  std::string db_path;
+  std::string key_path;
+  std::string files_root;
+  std::string config_path;                  // empty: defaults only
+  std::optional<std::string> config_error;  // why the config could not be loaded
+};
+
+// Runs every check without changing anything: the database is opened as it
+// is (not migrated) and read in one snapshot.
+std::vector<DoctorCheck> run_doctor(const DoctorInputs& in);
+
+} // namespace practice::app

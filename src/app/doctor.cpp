@@ -1,0 +1,161 @@
+#include "practice/app/doctor.hpp"
+
+#include "practice/audit/audit_log.hpp"
+#include "practice/storage/database.hpp"
+#include "practice/storage/file_store.hpp"
+#include "practice/storage/migrations.hpp"
+#include "practice/util/sha256.hpp"
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <cstring>
+#include <memory>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace practice::app {
+
+namespace {
+
+DoctorCheck pass(std::string name, std::string detail) { return {std::move(name), true, std::move(detail), {}, {}}; }
+
+DoctorCheck fail(std::string name, ErrorKind kind, std::string detail, std::string hint = {}) {
+  return {std::move(name), false, std::move(detail), kind, std::move(hint)};
+}
+
+std::string mode_text(mode_t mode) { return fmt::format("{:04o}", mode & 07777); }
+
+DoctorCheck check_key(const std::string& path) {
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0) {
+    return fail("link key", ErrorKind::not_found, fmt::format("{} is missing: no link in any email works", path),
+                "restore it from a backup ('practice restore'); a new key would change every link");
+  }
+  if (!S_ISREG(st.st_mode)) {
+    return fail("link key", ErrorKind::invalid_input, fmt::format("{} is not a regular file", path));
+  }
+  if ((st.st_mode & 077) != 0) {
+    return fail("link key", ErrorKind::permission,
+                fmt::format("{} is {}: others may read the secret behind every link", path, mode_text(st.st_mode)),
+                fmt::format("chmod 600 {}", path));
+  }
+  if (st.st_uid != ::geteuid()) {
+    return fail("link key", ErrorKind::permission, fmt::format("{} belongs to another user", path));
+  }
+  if (st.st_size != 32) {
+    return fail("link key", ErrorKind::invalid_input,
+                fmt::format("{} is {} bytes, not 32: it is not a link key", path, st.st_size));
+  }
+  return pass("link key", fmt::format("{}, {}", path, mode_text(st.st_mode)));
+}
+
+DoctorCheck check_config(const DoctorInputs& in) {
+  if (in.config_error) {
+    return fail("config", ErrorKind::config, *in.config_error, "run 'practice config check' for each bad key");
+  }
+  if (in.config_path.empty()) {
+    return pass("config", "no config file: defaults");
+  }
+  struct stat st {};
+  if (::stat(in.config_path.c_str(), &st) != 0) {
+    return pass("config", fmt::format("{} is not there: defaults", in.config_path));
+  }
+  // A password in the file is refused unless the file is private (load_config);
+  // the rest of it names servers and commands, so group-readable is allowed.
+  if ((st.st_mode & 002) != 0) {
+    return fail("config", ErrorKind::permission,
+                fmt::format("{} is {}: anyone may change where mail goes", in.config_path, mode_text(st.st_mode)),
+                fmt::format("chmod 600 {}", in.config_path));
+  }
+  return pass("config", fmt::format("{}, {}", in.config_path, mode_text(st.st_mode)));
+}
+
+} // namespace
+
+std::vector<DoctorCheck> run_doctor(const DoctorInputs& in) {
+  std::vector<DoctorCheck> out;
+  std::unique_ptr<storage::Database> db;
+  try {
+    db = std::make_unique<storage::Database>(in.db_path, storage::OpenMode::existing);
+  } catch (const Error& e) {
+    out.push_back(fail("database", e.kind(), e.what(), "run 'practice init', or 'practice restore' a backup"));
+  }
+  if (db) {
+    storage::Transaction tx(*db, storage::TxMode::read);
+    {
+      storage::Statement integrity(*db, "PRAGMA integrity_check");
+      std::string problems;
+      while (integrity.step()) {
+        problems += (problems.empty() ? "" : "; ") + integrity.text(0);
+      }
+      storage::Statement fk(*db, "PRAGMA foreign_key_check");
+      int orphans = 0;
+      while (fk.step()) {
+        ++orphans;
+      }
+      struct stat st {};
+      const auto size = ::stat(in.db_path.c_str(), &st) == 0 ? st.st_size : 0;
+      if (problems != "ok") {
+        out.push_back(fail("database", ErrorKind::invalid_input, fmt::format("integrity check: {}", problems),
+                           "restore the last good backup ('practice restore FILE.tar --force')"));
+      } else if (orphans > 0) {
+        out.push_back(fail("database", ErrorKind::invalid_input,
+                           fmt::format("{} rows point at rows that do not exist (foreign_key_check)", orphans)));
+      } else {
+        out.push_back(pass("database", fmt::format("{}: integrity and foreign keys hold, {} bytes", in.db_path, size)));
+      }
+    }
+    const int version = storage::schema_version(*db);
+    const int latest = storage::latest_schema_version();
+    if (version == latest) {
+      out.push_back(pass("schema", fmt::format("version {}, current", version)));
+    } else if (version < latest) {
+      out.push_back(fail("schema", ErrorKind::config, fmt::format("version {} of {}", version, latest),
+                         "any command that changes something migrates it, e.g. 'practice firm edit'"));
+    } else {
+      out.push_back(fail("schema", ErrorKind::config,
+                         fmt::format("version {}: newer than this practice knows ({})", version, latest),
+                         "upgrade practice"));
+    }
+    if (version >= 1) {
+      const auto chain = audit::AuditLog(*db).verify();
+      if (chain.ok) {
+        out.push_back(pass("audit", fmt::format("{} rows chained, head {}", chain.rows, chain.head_hash)));
+      } else {
+        out.push_back(fail("audit", ErrorKind::invalid_input,
+                           fmt::format("row {}: {}", chain.bad_row.value_or(0), chain.problem),
+                           "'practice audit --verify' names the row; restore a backup from before it"));
+      }
+      const storage::FileStore store(in.files_root, 0);
+      int missing = 0;
+      int damaged = 0;
+      std::string first;
+      const auto files = storage::list_stored_files(*db);
+      for (const auto& f : files) {
+        const std::string path = store.path_of(f.sha256);
+        const auto sha = util::sha256_of_file(path);
+        if (!sha || *sha != f.sha256) {
+          (sha ? damaged : missing) += 1;
+          if (first.empty()) {
+            first = fmt::format("{} is {}", path, sha ? "damaged (its hash differs)" : "missing");
+          }
+        }
+      }
+      if (missing + damaged == 0) {
+        out.push_back(pass("files", fmt::format("{} stored files present, each matching its SHA-256", files.size())));
+      } else {
+        out.push_back(fail("files", missing > 0 ? ErrorKind::not_found : ErrorKind::invalid_input,
+                           fmt::format("{} of {} stored files are missing or damaged; {}", missing + damaged,
+                                       files.size(), first),
+                           "restore the files from a backup"));
+      }
+    }
+    tx.commit();
+  }
+  out.push_back(check_key(in.key_path));
+  out.push_back(check_config(in));
+  return out;
+}
+
+} // namespace practice::app
