@@ -1,8 +1,10 @@
 // Looking after an installation: doctor, backup, restore.
 #include "app.hpp"
+#include "text_table.hpp"
 
 #include "practice/app/doctor.hpp"
 #include "practice/app/workspace.hpp"
+#include "practice/config/config.hpp"
 #include "practice/error.hpp"
 #include "practice/storage/backup.hpp"
 #include "practice/util/time.hpp"
@@ -111,9 +113,99 @@ void run_restore(const std::string& archive, bool force, Context& ctx) {
                                  files_text(r.files)));
 }
 
+config::MissingFile missing_config(const Context& ctx) {
+  return ctx.global.config && !ctx.global.config->empty() ? config::MissingFile::error
+                                                         : config::MissingFile::defaults;
+}
+
+// Where a global option's value came from: the flag or its variable can't be
+// told apart once parsed, so both are named.
+std::string given_or(const std::optional<std::string>& value, std::string_view given, std::string_view otherwise) {
+  return value && !value->empty() ? std::string(given) : std::string(otherwise);
+}
+
+std::string value_text(const nlohmann::json& v) {
+  if (v.is_null()) {
+    return "-";
+  }
+  if (v.is_string()) {
+    return v.get<std::string>();
+  }
+  if (v.is_array()) {
+    std::string out;
+    for (const auto& e : v) {
+      out += (out.empty() ? "" : ", ") + value_text(e);
+    }
+    return out.empty() ? "(none)" : out;
+  }
+  return v.dump();
+}
+
+void run_config_show(Context& ctx) {
+  const std::string path = ctx.config_path();
+  const auto settings = config::describe_config(path, missing_config(ctx));
+  struct Row {
+    std::string key;
+    nlohmann::json value;
+    std::string source;
+  };
+  std::vector<Row> rows;
+  rows.push_back({"config", path, given_or(ctx.global.config, "--config or PRACTICE_CONFIG", "default")});
+  rows.push_back({"database", ctx.db_path(), given_or(ctx.global.db, "--db or PRACTICE_DB", "default")});
+  if (ctx.global.as && !ctx.global.as->empty()) {
+    rows.push_back({"acting staff", *ctx.global.as, "--as or PRACTICE_USER"});
+  }
+  for (const auto& s : settings) {
+    rows.push_back({s.key, s.value, s.source});
+  }
+  if (ctx.out.json()) {
+    json list = json::array();
+    for (const auto& r : rows) {
+      list.push_back({{"key", r.key}, {"value", r.value}, {"source", r.source}});
+    }
+    ctx.out.print_json(list);
+    return;
+  }
+  TextTable t;
+  t.add_column("KEY");
+  t.add_column("VALUE");
+  t.add_column("SOURCE");
+  for (const auto& r : rows) {
+    t.add_row({r.key, value_text(r.value), r.source});
+  }
+  ctx.out.print_table(t);
+}
+
+void run_config_check(Context& ctx) {
+  const std::string path = ctx.config_path();
+  const auto problems = config::check_config(path, missing_config(ctx));
+  if (ctx.out.json()) {
+    ctx.out.print_json({{"path", path}, {"ok", problems.empty()}, {"problems", problems}});
+  } else {
+    for (const auto& p : problems) {
+      ctx.out.print_line(p);
+    }
+  }
+  if (!problems.empty()) {
+    throw ConfigError(fmt::format("{} has {} {}", path, problems.size(), problems.size() == 1 ? "problem" : "problems"),
+                      "'man 5 practice.toml' lists every key");
+  }
+  if (!ctx.out.json()) {
+    ctx.out.print_line(fmt::format("{}: every key is known and valid", path));
+  }
+}
+
 } // namespace
 
 void register_care_commands(CLI::App& app, Context& ctx) {
+  {
+    auto* config_cmd = app.add_subcommand("config", "The configuration in effect, and whether it is valid");
+    config_cmd->require_subcommand(1);
+    auto* show = config_cmd->add_subcommand("show", "Every key with the value in effect and where it came from");
+    on_run(show, ctx, [&ctx] { run_config_show(ctx); });
+    auto* check = config_cmd->add_subcommand("check", "Name every bad or unknown key (exit 78)");
+    on_run(check, ctx, [&ctx] { run_config_check(ctx); });
+  }
   {
     auto* cmd = app.add_subcommand("doctor", "Check the database, audit chain, stored files, link key and config");
     on_run(cmd, ctx, [&ctx] { run_doctor(ctx); });

@@ -8,6 +8,7 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <map>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -264,87 +265,121 @@ void collect_unknown(const toml::table& t, const std::string& prefix, const std:
 
 } // namespace
 
-Config parse_config(std::string_view text, const std::string& path) {
-  toml::table root;
-  try {
-    root = toml::parse(text, path);
-  } catch (const toml::parse_error& e) {
-    throw ConfigError(fmt::format("{} line {}: {}", path, e.source().begin.line, e.description()));
-  }
+namespace {
+
+// Reads every key of `root`. Without `problems`, the first bad value throws
+// ConfigError; with it, each bad value is noted there and reading goes on
+// (config check), and unknown keys are problems too rather than warnings.
+Config read_config(const toml::table& root, const std::string& path, std::vector<std::string>* problems) {
   Config c;
   c.path = path;
   const Reader r(root, path);
-  r.string("user", c.user);
-  r.string("firm.name", c.firm_name);
-  r.string("firm.email", c.firm_email);
-  r.email("firm.email", c.firm_email);
-  r.strings("firm.notify", c.firm_notify);
+  const auto step = [problems](const auto& read) {
+    if (problems == nullptr) {
+      read();
+      return;
+    }
+    try {
+      read();
+    } catch (const ConfigError& e) {
+      problems->push_back(e.what());
+    }
+  };
+  step([&] { r.string("user", c.user); });
+  step([&] { r.string("firm.name", c.firm_name); });
+  step([&] { r.string("firm.email", c.firm_email); });
+  step([&] { r.email("firm.email", c.firm_email); });
+  step([&] { r.strings("firm.notify", c.firm_notify); });
   for (const auto& a : c.firm_notify) {
-    r.email("firm.notify", a);
+    step([&] { r.email("firm.notify", a); });
   }
-  r.string("mail.transport", c.mail_transport);
-  r.one_of("mail.transport", c.mail_transport, {"smtp", "file"});
-  r.string("mail.dir", c.mail_dir);
-  r.string("smtp.url", c.smtp.url);
+  step([&] { r.string("mail.transport", c.mail_transport); });
+  step([&] { r.one_of("mail.transport", c.mail_transport, {"smtp", "file"}); });
+  step([&] { r.string("mail.dir", c.mail_dir); });
+  step([&] { r.string("smtp.url", c.smtp.url); });
   if (!c.smtp.url.empty()) {
     if (const std::string why = smtp_url_problem(c.smtp.url); !why.empty()) {
-      r.fail("smtp.url", fmt::format("{}; it is \"{}\"", why, c.smtp.url));
+      step([&] { r.fail("smtp.url", fmt::format("{}; it is \"{}\"", why, c.smtp.url)); });
     }
   }
-  r.string("smtp.security", c.smtp.security);
-  r.one_of("smtp.security", c.smtp.security, {"starttls", "tls", "none"});
-  r.string("smtp.username", c.smtp.username);
-  r.string("smtp.password_command", c.smtp.password_command);
-  r.string("smtp.password_env", c.smtp.password_env);
-  r.string("smtp.password", c.smtp.password);
-  r.string("smtp.ca_file", c.smtp.ca_file);
-  r.integer("smtp.timeout_seconds", c.smtp.timeout_seconds, 1, 3600);
-  r.integer("smtp.connect_timeout_seconds", c.smtp.connect_timeout_seconds, 1, 600);
-  r.integer("smtp.greeting_timeout_seconds", c.smtp.greeting_timeout_seconds, 1, 3600);
-  r.integer("smtp.command_timeout_seconds", c.smtp.command_timeout_seconds, 1, 3600);
-  r.integer("smtp.data_start_timeout_seconds", c.smtp.data_start_timeout_seconds, 1, 3600);
-  r.integer("smtp.data_block_timeout_seconds", c.smtp.data_block_timeout_seconds, 1, 3600);
-  r.integer("smtp.final_reply_timeout_seconds", c.smtp.final_reply_timeout_seconds, 1, 3600);
-  r.integer("smtp.connections", c.smtp.connections, 1, 16);
-  r.integer("reminders.every_days", c.reminders.every_days, 1, 365);
-  r.integer("reminders.count", c.reminders.count, 0, 100);
-  r.string("reminders.timezone", c.reminders.timezone);
-  r.strings("reminders.business_days", c.reminders.business_days);
-  r.string("reminders.holidays_file", c.reminders.holidays_file);
-  r.string("reminders.send_window", c.reminders.send_window);
-  r.string("portal.base_url", c.portal_base_url);
-  r.integer("portal.link_expiry_days", c.portal_link_expiry_days, 0, 3650);
-  r.string("portal.listen", c.portal_listen);
-  r.strings("portal.trusted_proxies", c.portal_trusted_proxies);
-  r.integer("portal.threads", c.portal_threads, 1, 64);
+  step([&] { r.string("smtp.security", c.smtp.security); });
+  step([&] { r.one_of("smtp.security", c.smtp.security, {"starttls", "tls", "none"}); });
+  step([&] { r.string("smtp.username", c.smtp.username); });
+  step([&] { r.string("smtp.password_command", c.smtp.password_command); });
+  step([&] { r.string("smtp.password_env", c.smtp.password_env); });
+  step([&] { r.string("smtp.password", c.smtp.password); });
+  step([&] { r.string("smtp.ca_file", c.smtp.ca_file); });
+  step([&] { r.integer("smtp.timeout_seconds", c.smtp.timeout_seconds, 1, 3600); });
+  step([&] { r.integer("smtp.connect_timeout_seconds", c.smtp.connect_timeout_seconds, 1, 600); });
+  step([&] { r.integer("smtp.greeting_timeout_seconds", c.smtp.greeting_timeout_seconds, 1, 3600); });
+  step([&] { r.integer("smtp.command_timeout_seconds", c.smtp.command_timeout_seconds, 1, 3600); });
+  step([&] { r.integer("smtp.data_start_timeout_seconds", c.smtp.data_start_timeout_seconds, 1, 3600); });
+  step([&] { r.integer("smtp.data_block_timeout_seconds", c.smtp.data_block_timeout_seconds, 1, 3600); });
+  step([&] { r.integer("smtp.final_reply_timeout_seconds", c.smtp.final_reply_timeout_seconds, 1, 3600); });
+  step([&] { r.integer("smtp.connections", c.smtp.connections, 1, 16); });
+  step([&] { r.integer("reminders.every_days", c.reminders.every_days, 1, 365); });
+  step([&] { r.integer("reminders.count", c.reminders.count, 0, 100); });
+  step([&] { r.string("reminders.timezone", c.reminders.timezone); });
+  step([&] { r.strings("reminders.business_days", c.reminders.business_days); });
+  step([&] { r.string("reminders.holidays_file", c.reminders.holidays_file); });
+  step([&] { r.string("reminders.send_window", c.reminders.send_window); });
+  step([&] { r.string("portal.base_url", c.portal_base_url); });
+  step([&] { r.integer("portal.link_expiry_days", c.portal_link_expiry_days, 0, 3650); });
+  step([&] { r.string("portal.listen", c.portal_listen); });
+  step([&] { r.strings("portal.trusted_proxies", c.portal_trusted_proxies); });
+  step([&] { r.integer("portal.threads", c.portal_threads, 1, 64); });
   if (c.portal_base_url && !c.portal_base_url->empty() && c.portal_base_url->rfind("https://", 0) != 0 &&
       c.portal_base_url->rfind("http://", 0) != 0) {
-    r.fail("portal.base_url", "must start with https:// (or http:// for a test set-up)");
+    step([&] { r.fail("portal.base_url", "must start with https:// (or http:// for a test set-up)"); });
   }
-  r.integer("files.max_size_mb", c.files_max_size_mb, 1, 10240);
+  step([&] { r.integer("files.max_size_mb", c.files_max_size_mb, 1, 10240); });
   if (c.mail_transport == "smtp" && c.smtp.url.empty()) {
-    r.fail("smtp.url", "must be set when mail.transport is \"smtp\"");
+    step([&] { r.fail("smtp.url", "must be set when mail.transport is \"smtp\""); });
   }
   std::set<std::string> known;
   for (const auto& k : k_keys) {
     known.emplace(k.name);
   }
   collect_unknown(root, "", known, path, c.warnings);
+  if (problems != nullptr) {
+    problems->insert(problems->end(), c.warnings.begin(), c.warnings.end());
+  }
   return c;
 }
 
-Config load_config(const std::string& path, MissingFile missing) {
+toml::table parse_toml(std::string_view text, const std::string& path) {
+  try {
+    return toml::parse(text, path);
+  } catch (const toml::parse_error& e) {
+    throw ConfigError(fmt::format("{} line {}: {}", path, e.source().begin.line, e.description()));
+  }
+}
+
+} // namespace
+
+Config parse_config(std::string_view text, const std::string& path) {
+  return read_config(parse_toml(text, path), path, nullptr);
+}
+
+namespace {
+
+std::optional<std::string> read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    if (missing == MissingFile::defaults) {
-      return Config{};
-    }
-    throw ConfigError(fmt::format("cannot read the config file {}", path),
-                      "check the path given with --config or PRACTICE_CONFIG");
+    return std::nullopt;
   }
   std::ostringstream text;
   text << in.rdbuf();
-  Config c = parse_config(text.str(), path);
+  return text.str();
+}
+
+ConfigError unreadable(const std::string& path) {
+  return ConfigError(fmt::format("cannot read the config file {}", path),
+                     "check the path given with --config or PRACTICE_CONFIG");
+}
+
+// A password only in a file no one else can read.
+void check_private(const Config& c, const std::string& path) {
   if (c.smtp.password) {
     struct stat st {};
     if (::stat(path.c_str(), &st) == 0 && (st.st_mode & 077) != 0) {
@@ -353,7 +388,108 @@ Config load_config(const std::string& path, MissingFile missing) {
           fmt::format("run 'chmod 600 {}', or use password_command or password_env instead", path));
     }
   }
+}
+
+// The value practice uses for `key` in `c`, as JSON.
+nlohmann::json value_of(const Config& c, std::string_view key) {
+  using nlohmann::json;
+  const auto opt = [](const std::optional<std::string>& v) { return v ? json(*v) : json(nullptr); };
+  const std::map<std::string_view, json> values = {
+      {"user", opt(c.user)},
+      {"firm.name", opt(c.firm_name)},
+      {"firm.email", opt(c.firm_email)},
+      {"firm.notify", c.firm_notify},
+      {"mail.transport", opt(c.mail_transport)},
+      {"mail.dir", c.mail_dir},
+      {"smtp.url", c.smtp.url},
+      {"smtp.security", c.smtp.security},
+      {"smtp.username", opt(c.smtp.username)},
+      {"smtp.password_command", opt(c.smtp.password_command)},
+      {"smtp.password_env", opt(c.smtp.password_env)},
+      {"smtp.password", c.smtp.password ? json("(hidden)") : json(nullptr)},
+      {"smtp.ca_file", opt(c.smtp.ca_file)},
+      {"smtp.timeout_seconds", c.smtp.timeout_seconds},
+      {"smtp.connect_timeout_seconds", c.smtp.connect_timeout_seconds},
+      {"smtp.greeting_timeout_seconds", c.smtp.greeting_timeout_seconds},
+      {"smtp.command_timeout_seconds", c.smtp.command_timeout_seconds},
+      {"smtp.data_start_timeout_seconds", c.smtp.data_start_timeout_seconds},
+      {"smtp.data_block_timeout_seconds", c.smtp.data_block_timeout_seconds},
+      {"smtp.final_reply_timeout_seconds", c.smtp.final_reply_timeout_seconds},
+      {"smtp.connections", c.smtp.connections},
+      {"reminders.every_days", c.reminders.every_days},
+      {"reminders.count", c.reminders.count},
+      {"reminders.timezone", opt(c.reminders.timezone)},
+      {"reminders.business_days", c.reminders.business_days},
+      {"reminders.holidays_file", opt(c.reminders.holidays_file)},
+      {"reminders.send_window", opt(c.reminders.send_window)},
+      {"portal.base_url", opt(c.portal_base_url)},
+      {"portal.link_expiry_days", c.portal_link_expiry_days},
+      {"portal.listen", c.portal_listen},
+      {"portal.trusted_proxies", c.portal_trusted_proxies},
+      {"portal.threads", c.portal_threads},
+      {"files.max_size_mb", c.files_max_size_mb},
+  };
+  const auto it = values.find(key);
+  return it == values.end() ? json(nullptr) : it->second;
+}
+
+} // namespace
+
+Config load_config(const std::string& path, MissingFile missing) {
+  const auto text = read_file(path);
+  if (!text) {
+    if (missing == MissingFile::defaults) {
+      return Config{};
+    }
+    throw unreadable(path);
+  }
+  Config c = parse_config(*text, path);
+  check_private(c, path);
   return c;
+}
+
+std::vector<std::string> check_config(const std::string& path, MissingFile missing) {
+  const auto text = read_file(path);
+  if (!text) {
+    if (missing == MissingFile::defaults) {
+      return {};
+    }
+    return {unreadable(path).what()};
+  }
+  std::vector<std::string> problems;
+  try {
+    const Config c = read_config(parse_toml(*text, path), path, &problems);
+    check_private(c, path);
+  } catch (const ConfigError& e) {
+    problems.push_back(e.what());
+  }
+  return problems;
+}
+
+std::vector<Setting> describe_config(const std::string& path, MissingFile missing) {
+  const auto text = read_file(path);
+  if (!text && missing == MissingFile::error) {
+    throw unreadable(path);
+  }
+  const toml::table root = text ? parse_toml(*text, path) : toml::table{};
+  const Config c = text ? read_config(root, path, nullptr) : Config{};
+  if (text) {
+    check_private(c, path);
+  }
+  std::vector<Setting> out;
+  for (const auto& k : k_keys) {
+    Setting s;
+    s.key = std::string(k.name);
+    s.value = value_of(c, k.name);
+    s.secret = k.name == "smtp.password";
+    if (const toml::node* n = root.at_path(k.name).node()) {
+      s.source = fmt::format("{} line {}", path, n->source().begin.line);
+    } else {
+      s.source = "default";
+    }
+    out.push_back(std::move(s));
+  }
+  return out;
 }
 
 } // namespace practice::config

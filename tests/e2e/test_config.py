@@ -49,3 +49,40 @@ def test_password_in_a_readable_config_is_refused(firm):
     assert "hunter2" not in r.err
     os.chmod(firm.config, 0o600)
     firm.ok("account", "add", "Smith")
+
+
+def test_config_check_names_every_bad_and_unknown_key_then_passes_when_fixed(firm):
+    firm.write_config('user = "alice@acme.test"\n[smtp]\nconnections = 99\n[portal]\nthreads = 0\nbogus = 1\n'
+                      '[mail]\ntransport = "pigeon"\n')
+    r = firm.run("config", "check")
+    assert r.code == 78, r
+    for key in ("'smtp.connections'", "'portal.threads'", "'portal.bogus'", "'mail.transport'"):
+        assert key in r.out, key
+    assert len(r.out.splitlines()) == 4
+    assert r.err.startswith(f"practice: error: {firm.config} has 4 problems")
+    j = firm.run("--json", "config", "check")
+    assert j.code == 78 and j.json["ok"] is False and len(j.json["problems"]) == 4
+    firm.write_config('user = "alice@acme.test"\n[smtp]\nconnections = 2\n')
+    ok = firm.ok("config", "check")
+    assert "every key is known and valid" in ok.out
+    firm.write_config("not = [valid\n")
+    assert "line 1" in firm.run("config", "check").out
+
+
+def test_config_show_gives_each_value_and_its_source_and_never_a_secret(firm):
+    firm.write_config('user = "alice@acme.test"\n[smtp]\nurl = "smtp://mail.acme.test:587"\n'
+                      'password = "hunter2-secret"\n')
+    firm.config.chmod(0o600)
+    rows = {r["key"]: r for r in firm.json("config", "show")}
+    assert rows["smtp.url"] == {"key": "smtp.url", "value": "smtp://mail.acme.test:587",
+                                "source": f"{firm.config} line 3"}
+    assert rows["smtp.connections"]["source"] == "default" and rows["smtp.connections"]["value"] == 4
+    assert rows["smtp.password"]["value"] == "(hidden)"
+    assert rows["database"]["value"] == str(firm.db)
+    assert rows["acting staff"]["value"] == "alice@acme.test"
+    human = firm.ok("config", "show").out
+    assert "hunter2" not in human and "hunter2" not in firm.ok("--json", "config", "show").out
+    assert "(hidden)" in human
+    # A password in a file others can read is refused here too.
+    firm.config.chmod(0o644)
+    assert_refused(firm, 78, "config", "show", contains="other users can read it")

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <nlohmann/json.hpp>
+
 #include <optional>
 #include <string>
 #include <string_view>
@@ -66,5 +68,20 @@ enum class MissingFile { defaults, error };
 // Loads `path`; a missing file means defaults or ConfigError as told. A
 // `smtp.password` key is refused unless the file is private (0600 or stricter).
 Config load_config(const std::string& path, MissingFile missing);
+
+// Every problem of the config at `path`, one sentence each, naming the key
+// and file: bad values, unknown keys, a syntax error, a readable password.
+// Empty when it is fine (or missing and `missing` says defaults).
+std::vector<std::string> check_config(const std::string& path, MissingFile missing);
+
+// One key practice reads, with the value it uses and where that came from.
+struct Setting {
+  std::string key;
+  nlohmann::json value;  // null: not set; a secret is "(hidden)", never its value
+  std::string source;    // "PATH line N" or "default"
+  bool secret = false;
+};
+// Every key, in the order of practice.toml(5); throws ConfigError as load_config does.
+std::vector<Setting> describe_config(const std::string& path, MissingFile missing);
 
 } // namespace practice::config
