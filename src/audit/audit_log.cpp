@@ -135,11 +135,20 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?))sql");
 std::vector<AuditEntry> AuditLog::list(const AuditFilter& f) {
   std::string sql(k_select);
   sql += " WHERE (?1 IS NULL OR account_id = ?1) AND (?2 IS NULL OR item = ?2)"
-         " AND (?3 IS NULL OR at >= ?3) ORDER BY id";
-  storage::Statement s(m_db, sql);
+         " AND (?3 IS NULL OR at >= ?3) AND (?4 IS NULL OR at <= ?4)"
+         " AND (?5 IS NULL OR (actor_kind = 'staff' AND actor_id = ?5))"
+         " AND (?6 IS NULL OR actor = ?6 COLLATE NOCASE)"
+         " ORDER BY id DESC LIMIT coalesce(?7, -1)";
+  // The newest N, then put back in order.
+  const std::string ordered = "SELECT * FROM (" + sql + ") ORDER BY id";
+  storage::Statement s(m_db, ordered);
   s.bind(1, f.account_id);
   s.bind(2, f.item);
-  s.bind(3, f.since ? std::optional<std::string>(util::format_iso(*f.since)) : std::nullopt);
+  s.bind(3, util::format_iso(f.since));
+  s.bind(4, util::format_iso(f.until));
+  s.bind(5, f.actor_staff_id);
+  s.bind(6, f.actor);
+  s.bind(7, f.limit);
   std::vector<AuditEntry> out;
   while (s.step()) {
     out.push_back(read_entry(s));

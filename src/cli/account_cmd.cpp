@@ -254,9 +254,14 @@ void run_edit(const AccountOptions& o, Context& ctx) {
     in.pause_reminders = o.pause;
   }
   if (o.until) {
-    const auto d = util::parse_iso(*o.until);
+    const auto d = util::parse_when(*o.until, ctx.now(), util::Relative::future);
     if (!d) {
-      throw InvalidInput(fmt::format("--until \"{}\" is not a date such as 2026-04-01", *o.until));
+      throw InvalidInput(fmt::format("--until \"{}\" is not a date such as 2026-04-01 (or 2w, tomorrow)", *o.until));
+    }
+    if (*d <= ctx.now()) {
+      throw InvalidInput(fmt::format("--until {} is in the past: reminders would resume at once",
+                                     util::format_iso(*d)),
+                         "give a later date, or use --resume-reminders");
     }
     in.paused_until = d;
   }

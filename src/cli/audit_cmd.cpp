@@ -1,4 +1,5 @@
 #include "app.hpp"
+#include "pager.hpp"
 #include "views.hpp"
 
 #include "practice/accounts/directory.hpp"
@@ -20,6 +21,10 @@ struct AuditOptions {
   std::optional<std::string> account;
   std::optional<std::string> item;
   std::optional<std::string> since;
+  std::optional<std::string> until;
+  std::optional<std::string> actor;
+  std::optional<int64_t> limit;
+  bool no_pager = false;
   bool verify = false;
 };
 
@@ -68,16 +73,35 @@ void run_audit(const AuditOptions& o, Context& ctx) {
     }
     f.item = o.item;
   }
-  if (o.since) {
-    f.since = util::parse_iso(*o.since);
-    if (!f.since) {
-      throw InvalidInput(fmt::format("--since \"{}\" is not an ISO 8601 time", *o.since),
-                         "use a date such as 2026-03-01 or a time such as 2026-03-01T09:00:00Z");
+  const auto when = [&](const std::optional<std::string>& text, std::string_view flag) {
+    std::optional<util::TimePoint> t;
+    if (text) {
+      t = util::parse_when(*text, ctx.now(), util::Relative::past);
+      if (!t) {
+        throw InvalidInput(fmt::format("{} \"{}\" is not a time", flag, *text),
+                           "use 2026-03-01, 2026-03-01T09:00:00Z, today, yesterday, or 7d, 12h, 30m, 2w ago");
+      }
     }
+    return t;
+  };
+  f.since = when(o.since, "--since");
+  f.until = when(o.until, "--until");
+  if (o.limit && *o.limit < 1) {
+    throw InvalidInput(fmt::format("--limit {} is not a number of entries", *o.limit), "give 1 or more");
   }
+  f.limit = o.limit;
   const auto list = ctx.read([&](storage::Database& db) {
     if (o.account) {
       f.account_id = accounts::resolve_account(db, *o.account);
+    }
+    if (o.actor) {
+      // A staff member by id, email or name; anyone else (a client's address,
+      // "system") by the name the entries record.
+      try {
+        f.actor_staff_id = accounts::get_staff(db, *o.actor).id;
+      } catch (const NotFound&) {
+        f.actor = std::string(util::trim(*o.actor));
+      }
     }
     return audit::AuditLog(db).list(f);
   });
@@ -100,6 +124,7 @@ void run_audit(const AuditOptions& o, Context& ctx) {
     t.add_row({std::to_string(e.id), e.at, e.actor.name, e.item, e.action,
                e.details == "{}" ? "" : e.details});
   }
+  const Pager pager(!o.no_pager);
   ctx.out.print_table(t);
 }
 
@@ -111,7 +136,12 @@ void register_audit_command(CLI::App& app, Context& ctx) {
   cmd->add_option("--account", o->account, "Only this account's entries")->type_name("ACCOUNT");
   cmd->add_option("--item", o->item, "Only this item, e.g. account:3 or request:12")
       ->type_name("KIND:ID");
-  cmd->add_option("--since", o->since, "Only entries at or after this time")->type_name("TIME");
+  cmd->add_option("--since", o->since, "Only entries at or after this time (also 7d, yesterday)")->type_name("TIME");
+  cmd->add_option("--until", o->until, "Only entries at or before this time")->type_name("TIME");
+  cmd->add_option("--actor", o->actor, "Only this actor's entries: a staff member, or a client's address")
+      ->type_name("WHO");
+  cmd->add_option("--limit", o->limit, "Only the most recent N entries")->type_name("N")->transform(decimal());
+  cmd->add_flag("--no-pager", o->no_pager, "Print straight to the terminal, not through $PAGER");
   cmd->add_flag("--verify", o->verify, "Check the hash chain; exit 65 naming the first bad row");
   on_run(cmd, ctx, [o, &ctx] { run_audit(*o, ctx); });
 }

@@ -106,6 +106,53 @@ std::optional<std::chrono::sys_days> parse_date(std::string_view text) {
   return d;
 }
 
+std::optional<TimePoint> parse_when(std::string_view text, TimePoint now, Relative direction) {
+  if (auto t = parse_iso(text)) {
+    return t;
+  }
+  std::string w;
+  for (const char c : text) {
+    if (c != ' ') {
+      w += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+  }
+  const auto midnight = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::floor<std::chrono::days>(now));
+  if (w == "now") {
+    return now;
+  }
+  if (w == "today") {
+    return midnight;
+  }
+  if (w == "yesterday") {
+    return midnight - std::chrono::days(1);
+  }
+  if (w == "tomorrow") {
+    return midnight + std::chrono::days(1);
+  }
+  if (w.size() < 2 || w.size() > 7 || w.find_first_not_of("0123456789") != w.size() - 1) {
+    return std::nullopt;
+  }
+  const int64_t n = std::stoll(w.substr(0, w.size() - 1));
+  std::chrono::seconds span{};
+  switch (w.back()) {
+  case 'm':
+    span = std::chrono::minutes(n);
+    break;
+  case 'h':
+    span = std::chrono::hours(n);
+    break;
+  case 'd':
+    span = std::chrono::days(n);
+    break;
+  case 'w':
+    span = std::chrono::weeks(n);
+    break;
+  default:
+    return std::nullopt;
+  }
+  return direction == Relative::past ? now - span : now + span;
+}
+
 std::optional<TimePoint> parse_iso(std::string_view s) {
   size_t pos = 0;
   const auto day = read_date(s, pos);

@@ -1,5 +1,5 @@
 """The tamper-evident audit trail."""
-from conftest import assert_refused
+from conftest import BIN, assert_refused
 
 
 def test_every_change_is_audited_with_its_actor_and_time(firm):
@@ -82,3 +82,72 @@ def test_rehashed_row_still_breaks_the_chain(firm):
     new_hash = hashlib.sha256((row[9] + "\n" + content).encode()).hexdigest()
     firm.sql("UPDATE audit SET details = ?, hash = ? WHERE id = 3", details, new_hash)
     assert_refused(firm, 65, "audit", "--verify", contains="audit row 4 does not follow row 3")
+
+
+def test_audit_by_actor_time_window_and_limit(firm):
+    firm.ok("staff", "add", "Bruno Costa", "--email", "bruno@acme.test", "--role", "admin")
+    firm.ok("--now", "2026-03-01T09:00:00Z", "account", "add", "Smith")
+    firm.ok("--now", "2026-03-05T09:00:00Z", "--as", "bruno@acme.test", "account", "add", "Jones")
+    firm.ok("--now", "2026-03-09T09:00:00Z", "account", "add", "Rossi")
+    by_bruno = firm.json("audit", "--actor", "Bruno Costa")
+    assert [e["item"] for e in by_bruno] == ["account:2"]
+    assert firm.json("audit", "--actor", "bruno@acme.test") == by_bruno
+    alice = firm.json("audit", "--actor", "alice@acme.test")
+    assert {e["item"] for e in alice} >= {"account:1", "account:3"}
+    window = firm.json("audit", "--since", "2026-03-04", "--until", "2026-03-06")
+    assert [e["item"] for e in window] == ["account:2"]
+    # Relative times count from the clock (--now).
+    recent = firm.json("--now", "2026-03-10T09:00:00Z", "audit", "--since", "2d", "--until", "now")
+    assert [e["item"] for e in recent] == ["account:3"]
+    assert firm.json("--now", "2026-03-10T09:00:00Z", "audit", "--since", "today", "--until", "now") == []
+    last_two = firm.json("audit", "--limit", "2")
+    everything = firm.json("audit")
+    assert last_two == everything[-2:]
+    assert firm.json("audit", "--actor", "nobody@client.test") == []
+    assert_refused(firm, 65, "audit", "--since", "last week", contains='--since "last week" is not a time')
+    assert_refused(firm, 65, "audit", "--limit", "0")
+
+
+def test_audit_goes_through_the_pager_on_a_terminal_only(firm, tmp_path):
+    import os
+    import pty
+    import subprocess
+    firm.ok("account", "add", "Smith")
+    seen = tmp_path / "paged.txt"
+    pager = f"cat > {seen}"
+    # Off a terminal: never the pager.
+    r = firm.ok("audit", env={"PAGER": pager})
+    assert "account:1" in r.out and not seen.exists()
+
+    def on_pty(*args):
+        main, sub = pty.openpty()
+        env = dict(firm.env, PAGER=pager)
+        p = subprocess.Popen([BIN, *args], stdin=subprocess.DEVNULL, stdout=sub, stderr=subprocess.PIPE, env=env)
+        os.close(sub)
+        out = b""
+        while True:
+            try:
+                chunk = os.read(main, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            out += chunk
+        p.wait(timeout=30)
+        os.close(main)
+        return p.returncode, out.decode()
+
+    code, out = on_pty("audit")
+    assert code == 0
+    assert "account:1" in seen.read_text() and "account:1" not in out
+    seen.unlink()
+    code, out = on_pty("audit", "--no-pager")
+    assert code == 0 and "account:1" in out and not seen.exists()
+
+
+def test_a_pause_that_ends_in_the_past_is_refused(firm):
+    firm.ok("account", "add", "Smith")
+    assert_refused(firm, 65, "--now", "2026-03-10T09:00:00Z", "account", "edit", "Smith", "--pause-reminders",
+                   "--until", "2026-03-01", contains="is in the past")
+    a = firm.json("--now", "2026-03-10T09:00:00Z", "account", "edit", "Smith", "--pause-reminders", "--until", "2w")
+    assert a["reminders_paused_until"] == "2026-03-24T09:00:00Z"

@@ -142,7 +142,7 @@ def test_a_paused_account_gets_none_until_resumed(office):
     office.ok("account", "edit", "Smith", "--resume-reminders")
     assert run(office, day(5))["due"] == 1
     new_request(office, at=day(6))
-    office.ok("account", "edit", "Smith", "--pause-reminders", "--until", "2026-03-20")
+    office.ok("--now", day(6), "account", "edit", "Smith", "--pause-reminders", "--until", "2026-03-20")
     assert run(office, day(10))["due"] == 0
     assert run(office, day(18))["due"] == 1
 

@@ -55,6 +55,10 @@ struct AuditFilter {
   std::optional<int64_t> account_id;
   std::optional<std::string> item;
   std::optional<util::TimePoint> since;
+  std::optional<util::TimePoint> until;        // at or before
+  std::optional<int64_t> actor_staff_id;       // a staff member's entries
+  std::optional<std::string> actor;            // or an actor by its recorded name (any case)
+  std::optional<int64_t> limit;                // the most recent N (still listed oldest first)
 };
 
 class AuditLog {

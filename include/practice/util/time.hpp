@@ -21,6 +21,13 @@ std::optional<std::string> format_iso(const std::optional<TimePoint>& t);
 // is midnight UTC. Returns nullopt when `text` is not such a time.
 std::optional<TimePoint> parse_iso(std::string_view text);
 
+enum class Relative { past, future };
+// A time as people write it on a command line: what parse_iso takes, or
+// "now", "today", "yesterday", "tomorrow" (midnight UTC), or a count and a
+// unit, "30m", "12h", "7d", "2w": that long before `now` (Relative::past,
+// as in --since 7d) or after it (Relative::future, as in --until 2w).
+std::optional<TimePoint> parse_when(std::string_view text, TimePoint now, Relative direction);
+
 // Parses a calendar date "YYYY-MM-DD"; nullopt when it is not a valid date.
 std::optional<std::chrono::sys_days> parse_date(std::string_view text);
 

@@ -150,7 +150,9 @@ TEST_CASE("edit_firm: owners and admins, audited with what changed") {
   const Firm f = edit_firm(ann, {std::string("Acme & Co"), std::string("office@acme.test")});
   CHECK(f.name == "Acme & Co");
   CHECK(get_firm(*db).email == std::optional<std::string>("office@acme.test"));
-  const auto log = audit::AuditLog(*db).list({std::nullopt, std::string("firm:1"), std::nullopt});
+  audit::AuditFilter firm_only;
+  firm_only.item = "firm:1";
+  const auto log = audit::AuditLog(*db).list(firm_only);
   REQUIRE(log.size() == 2);
   CHECK(log.back().action == "edited");
   CHECK(log.back().actor.name == "ann@acme.test");

@@ -86,7 +86,24 @@ TEST_CASE("filters by account, item and time") {
   log.record(test::at("2026-03-01"), Actor::system(), 1, "account:1", "created", {});
   log.record(test::at("2026-03-02"), Actor::system(), 2, "account:2", "created", {});
   log.record(test::at("2026-03-03"), Actor::system(), 1, "contact:5", "created", {});
-  CHECK(log.list({1, std::nullopt, std::nullopt}).size() == 2);
-  CHECK(log.list({std::nullopt, std::string("account:2"), std::nullopt}).size() == 1);
-  CHECK(log.list({std::nullopt, std::nullopt, test::at("2026-03-02")}).size() == 2);
+  AuditFilter f;
+  f.account_id = 1;
+  CHECK(log.list(f).size() == 2);
+  f = {};
+  f.item = "account:2";
+  CHECK(log.list(f).size() == 1);
+  f = {};
+  f.since = test::at("2026-03-02");
+  CHECK(log.list(f).size() == 2);
+  f.until = test::at("2026-03-02");
+  CHECK(log.list(f).size() == 1);
+  f = {};
+  f.actor = "SYSTEM";
+  f.limit = 2;
+  const auto newest = log.list(f);
+  REQUIRE(newest.size() == 2);
+  CHECK(newest[0].item == "account:2"); // the most recent two, oldest first
+  CHECK(newest[1].item == "contact:5");
+  f.actor = "someone@else.test";
+  CHECK(log.list(f).empty());
 }

@@ -50,7 +50,9 @@ TEST_CASE("a template an automation sends cannot be removed; the refusal names p
   remove_automation(s, automation);
   CHECK(remove_template(s, std::to_string(id)).name == "receipts");
   CHECK_FALSE(requests::RequestStore(*db).find_template("receipts"));
-  const auto log = audit::AuditLog(*db).list({std::nullopt, "template:" + std::to_string(id), std::nullopt});
+  audit::AuditFilter f;
+  f.item = "template:" + std::to_string(id);
+  const auto log = audit::AuditLog(*db).list(f);
   REQUIRE(log.size() == 1);
   CHECK(log[0].action == "removed");
   CHECK_THROWS_AS(remove_template(s, "receipts"), NotFound);

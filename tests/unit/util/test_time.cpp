@@ -41,3 +41,20 @@ TEST_CASE("a fixed clock stands still until set") {
   c.set(*parse_iso("2026-01-04T12:00:00Z"));
   CHECK(format_iso(c.now()) == "2026-01-04T12:00:00Z");
 }
+
+TEST_CASE("times as people type them: ISO, today, yesterday, and counts of m h d w before or after now") {
+  const auto now = *parse_iso("2026-12-01T15:30:00Z");
+  CHECK(parse_when("2026-11-01", now, Relative::past) == parse_iso("2026-11-01"));
+  CHECK(parse_when("now", now, Relative::past) == now);
+  CHECK(parse_when("today", now, Relative::past) == parse_iso("2026-12-01T00:00:00Z"));
+  CHECK(parse_when("Yesterday", now, Relative::past) == parse_iso("2026-11-30T00:00:00Z"));
+  CHECK(parse_when("tomorrow", now, Relative::future) == parse_iso("2026-12-02T00:00:00Z"));
+  CHECK(parse_when("7d", now, Relative::past) == parse_iso("2026-11-24T15:30:00Z"));
+  CHECK(parse_when("2w", now, Relative::future) == parse_iso("2026-12-15T15:30:00Z"));
+  CHECK(parse_when("12h", now, Relative::past) == parse_iso("2026-12-01T03:30:00Z"));
+  CHECK(parse_when("30m", now, Relative::past) == parse_iso("2026-12-01T15:00:00Z"));
+  for (const char* bad : {"", "d", "7", "7y", "-7d", "7dd", "seven days", "99999999d"}) {
+    INFO(bad);
+    CHECK_FALSE(parse_when(bad, now, Relative::past));
+  }
+}
