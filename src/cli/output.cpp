@@ -2,9 +2,12 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <string_view>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 namespace practice::cli {
@@ -16,6 +19,23 @@ bool color_allowed() {
   const char* term = std::getenv("TERM");
   return (no_color == nullptr || no_color[0] == '\0') &&
          (term == nullptr || std::strcmp(term, "dumb") != 0);
+}
+
+// The terminal's width: what the terminal says, else $COLUMNS, else 80.
+size_t terminal_width() {
+  winsize ws{};
+  if (::ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) {
+    return ws.ws_col;
+  }
+  if (const char* columns = std::getenv("COLUMNS")) {
+    size_t n = 0;
+    const std::string_view text(columns);
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+    if (ec == std::errc() && end == text.data() + text.size() && n > 0) {
+      return n;
+    }
+  }
+  return 80;
 }
 
 } // namespace
@@ -77,8 +97,15 @@ void Output::JsonArrayWriter::finish() {
 }
 
 void Output::print_table(const TextTable& table) const {
-  const std::string text =
-      m_stdout_color ? table.render("\033[1m", "\033[0m") : table.render();
+  RenderOptions options;
+  if (m_stdout_tty) {
+    options.max_width = terminal_width();
+  }
+  if (m_stdout_color) {
+    options.header_on = "\033[1m";
+    options.header_off = "\033[0m";
+  }
+  const std::string text = table.render(options);
   std::fwrite(text.data(), 1, text.size(), stdout);
 }
 

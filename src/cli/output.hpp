@@ -71,6 +71,8 @@ public:
     bool m_first = true;
   };
 
+  // On a terminal the table fits its width (see TextTable::render); off a
+  // terminal every cell is whole.
   void print_table(const TextTable& table) const;
   // "key: value" lines, keys aligned.
   void print_fields(const std::vector<std::pair<std::string, std::string>>& fields) const;
