@@ -53,6 +53,19 @@ std::string Output::dump(const nlohmann::ordered_json& value, int indent) const 
 }
 
 void Output::print_json(const nlohmann::ordered_json& value) const {
+  if (csv()) {
+    JsonCsv rows;
+    if (value.is_array()) {
+      for (const auto& row : value) {
+        rows.add(row);
+      }
+    } else {
+      rows.add(value);
+    }
+    const std::string text = rows.text();
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    return;
+  }
   const std::string text = dump(value, m_stdout_tty ? 2 : -1);
   std::fwrite(text.data(), 1, text.size(), stdout);
   std::fputc('\n', stdout);
@@ -77,6 +90,10 @@ Output::JsonArrayWriter::JsonArrayWriter(const Output& out) : m_out(out) {
 }
 
 void Output::JsonArrayWriter::add(const nlohmann::ordered_json& value) {
+  if (m_out.csv()) {
+    m_csv.add(value);
+    return;
+  }
   if (!pretty()) {
     append([&](std::string& buffer) { buffer += m_out.dump(value, -1); });
     return;
@@ -92,6 +109,13 @@ void Output::JsonArrayWriter::flush() {
 }
 
 void Output::JsonArrayWriter::finish() {
+  if (m_out.csv()) {
+    // The columns are known once every row is in (an object null in the
+    // first rows may have fields later).
+    m_buffer = m_csv.text();
+    flush();
+    return;
+  }
   m_buffer += m_first ? "]\n" : "\n]\n";
   flush();
 }
@@ -121,7 +145,7 @@ void Output::print_fields(const std::vector<std::pair<std::string, std::string>>
 }
 
 void Output::print_line(const std::string& line) const {
-  if (!quiet() && !json()) {
+  if (!quiet() && !machine()) {
     fmt::print("{}\n", line);
   }
 }

@@ -99,8 +99,9 @@ def test_columns_is_the_width_when_the_terminal_reports_none(accounts):
     assert max(cols(l) for l in lines) == 80
 
 
-def test_into_a_pipe_and_as_json_every_value_is_whole(accounts):
+def test_into_a_pipe_and_as_json_or_csv_every_value_is_whole(accounts):
     out = accounts.ok("account", "list").out
     assert LONG in out and "…" not in out
     assert any(len(l) > 140 for l in out.splitlines())
     assert LONG in "\n".join(on_tty(accounts, "--json", "account", "list"))
+    assert LONG in "\n".join(on_tty(accounts, "account", "list", "--csv"))
