@@ -22,11 +22,12 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return report_parse_error(e, app, ctx.out);
   }
-  ctx.out.set_format(ctx.global.json ? Format::json : Format::human);
+  ctx.out.set_format(ctx.global.json ? Format::json : ctx.global.csv ? Format::csv : Format::human);
   ctx.out.set_verbosity(ctx.global.quiet     ? Verbosity::quiet
                         : ctx.global.verbose ? Verbosity::verbose
                                              : Verbosity::normal);
   try {
+    check_output_flags(app, ctx);
     // A clock given is checked even by commands that never read it.
     if (ctx.global.now) {
       ctx.now();

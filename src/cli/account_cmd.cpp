@@ -151,7 +151,7 @@ ListFilter list_filter(const AccountOptions& o, storage::Database& db) {
 }
 
 void run_list(const AccountOptions& o, Context& ctx) {
-  if (ctx.out.json()) {
+  if (ctx.out.machine()) {
     // Printed as read: 10,000 accounts are never held whole.
     ctx.read([&](storage::Database& db) {
       const ListFilter f = list_filter(o, db);
@@ -316,6 +316,7 @@ void register_account_commands(CLI::App& app, Context& ctx) {
     cmd->add_flag("--pending-approvals", o->pending_approvals, "Only accounts with approvals pending");
     cmd->add_option("--assigned", o->assigned, "Only accounts assigned to this staff member")
         ->type_name("STAFF");
+    add_csv_flag(cmd, ctx);
     on_run(cmd, ctx, [o, &ctx] { run_list(*o, ctx); });
   }
   {

@@ -59,6 +59,28 @@ void on_run(CLI::App* cmd, Context& ctx, std::function<void()> fn) {
   cmd->callback([&ctx, fn = std::move(fn)] { ctx.action = fn; });
 }
 
+void add_csv_flag(CLI::App* cmd, Context& ctx) {
+  cmd->add_flag("--csv", ctx.global.csv, "The list as CSV (RFC 4180): a header row of the --json field names");
+}
+
+void check_output_flags(const CLI::App& app, const Context& ctx) {
+  if (!ctx.global.csv) {
+    return;
+  }
+  if (ctx.global.json) {
+    throw UsageError("give --csv or --json, not both");
+  }
+  const CLI::App* at = &app;
+  std::string path = app.get_name();
+  while (!at->get_subcommands().empty()) {
+    at = at->get_subcommands().front();
+    path += " " + at->get_name();
+  }
+  if (at->get_option_no_throw("--csv") == nullptr) {
+    throw UsageError(fmt::format("'{}' prints no list, so it takes no --csv", path));
+  }
+}
+
 void throw_bad_choice(std::string_view what, const std::string& value, std::string_view choices) {
   throw InvalidInput(fmt::format("{} \"{}\" is not one of: {}", what, value, choices));
 }

@@ -16,6 +16,14 @@ void build_cli(CLI::App& app, Context& ctx);
 // Makes `fn` the action when `cmd` is the chosen verb (parse, then run).
 void on_run(CLI::App* cmd, Context& ctx, std::function<void()> fn);
 
+// Gives the list command `cmd` its --csv flag (cli.md: lists also take --csv).
+void add_csv_flag(CLI::App* cmd, Context& ctx);
+
+// After parsing, before running: throws UsageError for --csv with --json, or
+// on a command that is not a list (one reached through fallthrough, such as
+// 'outbox retry --csv').
+void check_output_flags(const CLI::App& app, const Context& ctx);
+
 [[noreturn]] void throw_bad_choice(std::string_view what, const std::string& value,
                                    std::string_view choices);
 

@@ -92,7 +92,7 @@ void run_list(const ApprovalOptions& o, Context& ctx) {
     }
     return found;
   });
-  if (ctx.out.json()) {
+  if (ctx.out.machine()) {
     ctx.out.print_json_array(list, approval_json);
     return;
   }
@@ -190,6 +190,7 @@ void register_approval_commands(CLI::App& app, Context& ctx) {
     c->add_option("--account", o->account, "Only this account's")->type_name("ACCOUNT");
     c->add_option("--status", o->status, "pending, approved, disapproved or cancelled")->type_name("STATUS");
     c->add_option("--job", o->job, "Only approvals linked to this job")->type_name("J")->transform(decimal());
+    add_csv_flag(c, ctx);
     on_run(c, ctx, [o, &ctx] { run_list(*o, ctx); });
   }
   {

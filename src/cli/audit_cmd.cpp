@@ -45,6 +45,9 @@ void run_verify(Context& ctx) {
 }
 
 void run_audit(const AuditOptions& o, Context& ctx) {
+  if (o.verify && ctx.out.csv()) {
+    throw UsageError("'practice audit --verify' prints no list, so it takes no --csv");
+  }
   if (o.verify) {
     run_verify(ctx);
     return;
@@ -105,7 +108,7 @@ void run_audit(const AuditOptions& o, Context& ctx) {
     }
     return audit::AuditLog(db).list(f);
   });
-  if (ctx.out.json()) {
+  if (ctx.out.machine()) {
     ctx.out.print_json_array(list, [](const auto& x) { return to_json(x); });
     return;
   }
@@ -143,6 +146,7 @@ void register_audit_command(CLI::App& app, Context& ctx) {
   cmd->add_option("--limit", o->limit, "Only the most recent N entries")->type_name("N")->transform(decimal());
   cmd->add_flag("--no-pager", o->no_pager, "Print straight to the terminal, not through $PAGER");
   cmd->add_flag("--verify", o->verify, "Check the hash chain; exit 65 naming the first bad row");
+  add_csv_flag(cmd, ctx);
   on_run(cmd, ctx, [o, &ctx] { run_audit(*o, ctx); });
 }
 

@@ -48,7 +48,7 @@ void run_list(const ContactOptions& o, Context& ctx) {
     }
     return accounts::list_contacts(db, account_id);
   });
-  if (ctx.out.json()) {
+  if (ctx.out.machine()) {
     ctx.out.print_json_array(list, [](const auto& x) { return to_json(x); });
     return;
   }
@@ -136,6 +136,7 @@ void register_contact_commands(CLI::App& app, Context& ctx) {
     auto o = std::make_shared<ContactOptions>();
     auto* cmd = contact->add_subcommand("list", "List contacts");
     cmd->add_option("--account", o->account, "Only this account's contacts")->type_name("ACCOUNT");
+    add_csv_flag(cmd, ctx);
     on_run(cmd, ctx, [o, &ctx] { run_list(*o, ctx); });
   }
   {

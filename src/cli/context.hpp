@@ -24,6 +24,7 @@ struct GlobalOptions {
   std::optional<std::string> as;
   std::optional<std::string> now;
   bool json = false;
+  bool csv = false; // a list command's --csv (add_csv_flag)
   bool quiet = false;
   bool verbose = false;
 };

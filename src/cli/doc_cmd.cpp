@@ -70,9 +70,10 @@ void register_doc_commands(CLI::App& app, Context& ctx) {
   }
   {
     auto* c = folder->add_subcommand("list", "List folders");
+    add_csv_flag(c, ctx);
     on_run(c, ctx, [&ctx] {
       const auto list = ctx.read([](storage::Database& db) { return approvals::list_folders(db); });
-      if (ctx.out.json()) {
+      if (ctx.out.machine()) {
         ctx.out.print_json_array(list, folder_json);
         return;
       }
@@ -131,6 +132,7 @@ void register_doc_commands(CLI::App& app, Context& ctx) {
     auto* c = doc->add_subcommand("list", "List documents");
     c->add_option("--account", o->account_filter, "Only this account's")->type_name("ACCOUNT");
     c->add_option("--folder", o->folder, "Only this folder's");
+    add_csv_flag(c, ctx);
     on_run(c, ctx, [o, &ctx] {
       const auto list = ctx.read([&](storage::Database& db) {
         std::optional<int64_t> account;
@@ -143,7 +145,7 @@ void register_doc_commands(CLI::App& app, Context& ctx) {
         }
         return approvals::list_documents(db, account, folder_id);
       });
-      if (ctx.out.json()) {
+      if (ctx.out.machine()) {
         ctx.out.print_json_array(list, document_json);
         return;
       }

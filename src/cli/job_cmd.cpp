@@ -151,7 +151,7 @@ void run_list(const JobOptions& o, Context& ctx) {
   if (o.blocked) {
     std::erase_if(list, [](const jobs::Job& j) { return jobs::blockers(j.items, j.stage_id).empty(); });
   }
-  if (ctx.out.json()) {
+  if (ctx.out.machine()) {
     ctx.out.print_json_array(list, job_json);
     return;
   }
@@ -243,6 +243,7 @@ void register_job_commands(CLI::App& app, Context& ctx) {
     c->add_option("--assignee", o->assignee, "Only this staff member's")->type_name("STAFF");
     c->add_flag("--blocked", o->blocked, "Only jobs waiting for unfinished items");
     c->add_flag("--archived", o->archived, "Include archived jobs");
+    add_csv_flag(c, ctx);
     on_run(c, ctx, [o, &ctx] { run_list(*o, ctx); });
   }
   {

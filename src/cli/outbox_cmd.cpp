@@ -82,7 +82,7 @@ void run_list(const OutboxOptions& o, Context& ctx) {
   }
   const auto rows =
       ctx.read([&](storage::Database& db) { return mail::list_outbox(db, state, o.limit); });
-  if (ctx.out.json()) {
+  if (ctx.out.machine()) {
     ctx.out.print_json_array(rows, row_json);
     return;
   }
@@ -306,10 +306,11 @@ void register_outbox_commands(CLI::App& app, Context& ctx) {
   auto list_opts = std::make_shared<OutboxOptions>();
   auto* outbox = app.add_subcommand("outbox", "Mail waiting to go out, sent, or failed");
   outbox->require_subcommand(0, 1);
-  const auto add_list_options = [](CLI::App* cmd, OutboxOptions& o) {
+  const auto add_list_options = [&ctx](CLI::App* cmd, OutboxOptions& o) {
     cmd->add_option("--status", o.status, "queued, sending, sent, failed or cancelled")
         ->type_name("STATE");
     cmd->add_option("--limit", o.limit, "At most this many, newest first (default 100)")->transform(decimal());
+    add_csv_flag(cmd, ctx);
   };
   add_list_options(outbox, *list_opts);
   outbox->callback([&ctx, list_opts, outbox] {

@@ -2,9 +2,12 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <string_view>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 namespace practice::cli {
@@ -16,6 +19,23 @@ bool color_allowed() {
   const char* term = std::getenv("TERM");
   return (no_color == nullptr || no_color[0] == '\0') &&
          (term == nullptr || std::strcmp(term, "dumb") != 0);
+}
+
+// The terminal's width: what the terminal says, else $COLUMNS, else 80.
+size_t terminal_width() {
+  winsize ws{};
+  if (::ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) {
+    return ws.ws_col;
+  }
+  if (const char* columns = std::getenv("COLUMNS")) {
+    size_t n = 0;
+    const std::string_view text(columns);
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+    if (ec == std::errc() && end == text.data() + text.size() && n > 0) {
+      return n;
+    }
+  }
+  return 80;
 }
 
 } // namespace
@@ -33,6 +53,19 @@ std::string Output::dump(const nlohmann::ordered_json& value, int indent) const 
 }
 
 void Output::print_json(const nlohmann::ordered_json& value) const {
+  if (csv()) {
+    JsonCsv rows;
+    if (value.is_array()) {
+      for (const auto& row : value) {
+        rows.add(row);
+      }
+    } else {
+      rows.add(value);
+    }
+    const std::string text = rows.text();
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    return;
+  }
   const std::string text = dump(value, m_stdout_tty ? 2 : -1);
   std::fwrite(text.data(), 1, text.size(), stdout);
   std::fputc('\n', stdout);
@@ -57,6 +90,10 @@ Output::JsonArrayWriter::JsonArrayWriter(const Output& out) : m_out(out) {
 }
 
 void Output::JsonArrayWriter::add(const nlohmann::ordered_json& value) {
+  if (m_out.csv()) {
+    m_csv.add(value);
+    return;
+  }
   if (!pretty()) {
     append([&](std::string& buffer) { buffer += m_out.dump(value, -1); });
     return;
@@ -72,13 +109,27 @@ void Output::JsonArrayWriter::flush() {
 }
 
 void Output::JsonArrayWriter::finish() {
+  if (m_out.csv()) {
+    // The columns are known once every row is in (an object null in the
+    // first rows may have fields later).
+    m_buffer = m_csv.text();
+    flush();
+    return;
+  }
   m_buffer += m_first ? "]\n" : "\n]\n";
   flush();
 }
 
 void Output::print_table(const TextTable& table) const {
-  const std::string text =
-      m_stdout_color ? table.render("\033[1m", "\033[0m") : table.render();
+  RenderOptions options;
+  if (m_stdout_tty) {
+    options.max_width = terminal_width();
+  }
+  if (m_stdout_color) {
+    options.header_on = "\033[1m";
+    options.header_off = "\033[0m";
+  }
+  const std::string text = table.render(options);
   std::fwrite(text.data(), 1, text.size(), stdout);
 }
 
@@ -94,7 +145,7 @@ void Output::print_fields(const std::vector<std::pair<std::string, std::string>>
 }
 
 void Output::print_line(const std::string& line) const {
-  if (!quiet() && !json()) {
+  if (!quiet() && !machine()) {
     fmt::print("{}\n", line);
   }
 }

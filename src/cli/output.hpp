@@ -1,5 +1,6 @@
 #pragma once
 
+#include "json_csv.hpp"
 #include "text_table.hpp"
 
 #include <nlohmann/json.hpp>
@@ -10,7 +11,8 @@
 
 namespace practice::cli {
 
-enum class Format { human, json };
+// --json, --csv (lists only), or tables and sentences.
+enum class Format { human, json, csv };
 
 // How much talk goes to stderr: -q, the default, or -v.
 enum class Verbosity { quiet, normal, verbose };
@@ -24,14 +26,19 @@ public:
   void set_format(Format f) { m_format = f; }
   void set_verbosity(Verbosity v) { m_verbosity = v; }
   bool json() const { return m_format == Format::json; }
+  bool csv() const { return m_format == Format::csv; }
+  // Data for programs (--json or --csv) rather than tables and sentences.
+  bool machine() const { return m_format != Format::human; }
   bool quiet() const { return m_verbosity == Verbosity::quiet; }
   bool verbose() const { return m_verbosity == Verbosity::verbose; }
   bool stderr_is_tty() const { return m_stderr_tty; }
 
   // One JSON document on stdout: indented on a terminal, compact otherwise.
+  // With --csv: an array as CSV rows (see JsonCsv), an object as one row.
   void print_json(const nlohmann::ordered_json& value) const;
   // A JSON array on stdout, one element at a time (a list of 10,000 records
   // is never held as one JSON tree). Off a terminal: one element per line.
+  // With --csv the same elements as CSV rows.
   template <typename Range, typename ToJson>
   void print_json_array(const Range& items, ToJson&& to_json) const {
     JsonArrayWriter out(*this);
@@ -49,8 +56,9 @@ public:
     JsonArrayWriter(const JsonArrayWriter&) = delete;
     JsonArrayWriter& operator=(const JsonArrayWriter&) = delete;
     ~JsonArrayWriter() = default;
-    // True when elements must come as trees (add), not compact text (append).
-    bool pretty() const { return m_out.m_stdout_tty; }
+    // True when elements must come as trees (add), not compact text
+    // (append): on a terminal, and for --csv.
+    bool pretty() const { return m_out.m_stdout_tty || m_out.csv(); }
     void add(const nlohmann::ordered_json& value);
     // Compact JSON text for one element, appended to the buffer by `write`.
     template <typename Write> void append(Write&& write) {
@@ -69,12 +77,15 @@ public:
     const Output& m_out;
     std::string m_buffer;
     bool m_first = true;
+    JsonCsv m_csv;
   };
 
+  // On a terminal the table fits its width (see TextTable::render); off a
+  // terminal every cell is whole.
   void print_table(const TextTable& table) const;
   // "key: value" lines, keys aligned.
   void print_fields(const std::vector<std::pair<std::string, std::string>>& fields) const;
-  // A plain line on stdout (human results such as confirmations); not in JSON mode or quiet.
+  // A plain line on stdout (human results such as confirmations); not with --json, --csv or quiet.
   void print_line(const std::string& line) const;
   // A remark on stderr (e.g. "no accounts"); not when quiet.
   void note(const std::string& line) const;

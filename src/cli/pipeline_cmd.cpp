@@ -115,9 +115,10 @@ void register_pipeline_commands(CLI::App& app, Context& ctx) {
   }
   {
     auto* c = pl->add_subcommand("list", "List pipelines");
+    add_csv_flag(c, ctx);
     on_run(c, ctx, [&ctx] {
       const auto list = ctx.read([](storage::Database& db) { return jobs::list_pipelines(db); });
-      if (ctx.out.json()) {
+      if (ctx.out.machine()) {
         ctx.out.print_json_array(list, pipeline_json);
         return;
       }
@@ -225,6 +226,7 @@ void register_pipeline_commands(CLI::App& app, Context& ctx) {
     auto o = std::make_shared<PipelineOptions>();
     auto* c = automation->add_subcommand("list", "List automations");
     c->add_option("pipeline", o->pipeline_filter, "Only this pipeline's");
+    add_csv_flag(c, ctx);
     on_run(c, ctx, [o, &ctx] {
       const auto list = ctx.read([&](storage::Database& db) {
         return o->pipeline_filter ? std::vector<jobs::Pipeline>{jobs::get_pipeline(db, *o->pipeline_filter)}
@@ -249,7 +251,7 @@ void register_pipeline_commands(CLI::App& app, Context& ctx) {
           }
         }
       }
-      if (ctx.out.json()) {
+      if (ctx.out.machine()) {
         ctx.out.print_json(rows);
       } else if (rows.empty()) {
         ctx.out.note("no automations");

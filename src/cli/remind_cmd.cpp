@@ -56,7 +56,7 @@ void run_list(const RemindOptions& o, Context& ctx) {
     return reminders::plan(reminders::load_items(db, account), cal, now);
   });
   std::sort(planned.begin(), planned.end(), [](const auto& a, const auto& b) { return a.send_at < b.send_at; });
-  if (ctx.out.json()) {
+  if (ctx.out.machine()) {
     ctx.out.print_json_array(planned, planned_json);
     return;
   }
@@ -88,7 +88,7 @@ void run_remind(const RemindOptions& o, Context& ctx) {
       auto s = ctx.session(db);
       return reminders::queue_due(s, env, cal, o.limit, reminders::DryRun::yes);
     });
-    if (ctx.out.json()) {
+    if (ctx.out.machine()) {
       ctx.out.print_json_array(r.due, planned_json);
       return;
     }
@@ -174,9 +174,14 @@ void register_remind_command(CLI::App& app, Context& ctx) {
   cmd->add_option("--limit", o->limit, "With --run: at most this many reminders")->transform(decimal());
   cmd->add_flag("--list", o->list, "What is scheduled, and when");
   cmd->add_option("--account", o->account, "With --list: only this account's")->type_name("ACCOUNT");
+  add_csv_flag(cmd, ctx);
   on_run(cmd, ctx, [o, &ctx] {
     if (o->run == o->list) {
       throw UsageError("give --run or --list");
+    }
+    if (o->run && !o->dry_run && ctx.out.csv()) {
+      throw UsageError("'practice remind --run' prints no list, so it takes no --csv",
+                       "--csv goes with --list, or with --run --dry-run");
     }
     if (o->list) {
       run_list(*o, ctx);
@@ -190,11 +195,12 @@ void register_todo_command(CLI::App& app, Context& ctx) {
   auto account = std::make_shared<std::string>();
   auto* cmd = app.add_subcommand("todo", "A client's to-do list: pending items, most recently notified first");
   cmd->add_option("account", *account, "Account")->required();
+  add_csv_flag(cmd, ctx);
   on_run(cmd, ctx, [account, &ctx] {
     const auto list = ctx.read([&](storage::Database& db) {
       return reminders::todo(db, accounts::resolve_account(db, *account));
     });
-    if (ctx.out.json()) {
+    if (ctx.out.machine()) {
       ctx.out.print_json_array(list, [](const reminders::TodoEntry& e) {
         return json{{"kind", e.kind}, {"id", e.id}, {"title", e.title}, {"status", e.status},
                     {"last_notified_at", time_json(e.last_notified)}};

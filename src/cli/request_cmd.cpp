@@ -275,7 +275,7 @@ void run_list(const RequestOptions& o, Context& ctx) {
     }
     return found;
   });
-  if (ctx.out.json()) {
+  if (ctx.out.machine()) {
     ctx.out.print_json_array(list, request_json);
     return;
   }
@@ -505,12 +505,12 @@ void register_request_commands(CLI::App& app, Context& ctx) {
     add_reminder_options(c, o);
     c->add_flag("--reminders-on", o.reminders_on, "Switch automatic reminders back on");
   });
-  verb("list", "List requests", run_list, [](CLI::App* c, RequestOptions& o) {
+  add_csv_flag(verb("list", "List requests", run_list, [](CLI::App* c, RequestOptions& o) {
     c->add_option("--account", o.account, "Only this account's")->type_name("ACCOUNT");
     c->add_option("--status", o.status, "draft, pending, in_progress, submitted, completed or cancelled")
         ->type_name("STATUS");
     c->add_option("--job", o.job, "Only requests linked to this job")->type_name("J")->transform(decimal());
-  });
+  }), ctx);
   verb("show", "Show a request with its questions, answers and recipients", run_show,
        [](CLI::App* c, RequestOptions& o) {
          add_id(c, o);

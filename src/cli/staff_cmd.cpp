@@ -80,7 +80,7 @@ void run_list(const StaffRefOptions& o, Context& ctx) {
   const auto list = ctx.read([&](storage::Database& db) {
     return accounts::list_staff(db, o.all ? accounts::IncludeRemoved::yes : accounts::IncludeRemoved::no);
   });
-  if (ctx.out.json()) {
+  if (ctx.out.machine()) {
     ctx.out.print_json_array(list, [](const auto& x) { return to_json(x); });
     return;
   }
@@ -154,6 +154,7 @@ void register_staff_commands(CLI::App& app, Context& ctx) {
     auto o = std::make_shared<StaffRefOptions>();
     auto* cmd = staff->add_subcommand("list", "List staff");
     cmd->add_flag("--all", o->all, "Include removed staff");
+    add_csv_flag(cmd, ctx);
     on_run(cmd, ctx, [o, &ctx] { run_list(*o, ctx); });
   }
   {

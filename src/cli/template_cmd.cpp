@@ -43,7 +43,7 @@ void run_add(const TemplateOptions& o, Context& ctx) {
 
 void run_list(Context& ctx) {
   const auto list = ctx.read([](storage::Database& db) { return requests::list_templates(db); });
-  if (ctx.out.json()) {
+  if (ctx.out.machine()) {
     ctx.out.print_json_array(list, [](const auto& p) { return template_json(p.first, p.second); });
     return;
   }
@@ -100,6 +100,7 @@ void register_template_commands(CLI::App& app, Context& ctx) {
   }
   {
     auto* cmd = tpl->add_subcommand("list", "List templates");
+    add_csv_flag(cmd, ctx);
     on_run(cmd, ctx, [&ctx] { run_list(ctx); });
   }
   for (const char* verb : {"show", "export", "remove"}) {
