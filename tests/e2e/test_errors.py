@@ -25,7 +25,7 @@ BAD = [
     (65, ["staff", "add", "Eve", "--email", "eve@acme.test", "--role", "god"], "is not one of"),
     (65, ["account", "edit", "Smith", "--name", "a\nb"], "line break"),
     (65, ["audit", "--item", "account"], "KIND:ID"),
-    (65, ["audit", "--since", "last tuesday"], "ISO 8601"),
+    (65, ["audit", "--since", "last tuesday"], "is not a time"),
     (65, ["--now", "tomorrow", "account", "add", "X"], "ISO 8601"),
     (65, ["account", "archive", "Jones"], None),  # archived already below
     (65, ["account", "assign", "Smith", "alice@acme.test"], "already assigned"),
