@@ -12,7 +12,7 @@ _practice_unquote() {
         if [[ $quote == "'" ]]; then
             if [[ $c == "'" ]]; then quote=''; else out+=$c; fi
         elif [[ $c == '\' ]]; then
-            ((i++))
+            i=$((i + 1))
             # Inside double quotes a backslash escapes only these.
             if [[ $quote == '"' && ${in:i:1} != [\"\\\$\`] ]]; then out+='\'; fi
             out+=${in:i:1}

@@ -35,9 +35,15 @@ def shell_env(env, tmp_path):
     return dict(env, PATH=f"{bindir}:/usr/bin:/bin", TERM="dumb", INPUTRC="/dev/null")
 
 
-@pytest.fixture
-def office(firm, tmp_path):
-    """A firm with something of every kind completion names."""
+@pytest.fixture(scope="module")
+def office(tmp_path_factory):
+    """A firm with something of every kind completion names, set up once:
+    completion only reads it."""
+    tmp_path = tmp_path_factory.mktemp("office")
+    firm = Practice(tmp_path)
+    firm.ok("init", "--firm", "Acme CPA", "--email", "office@acme.test")
+    firm.ok("staff", "add", "Alice Silva", "--email", "alice@acme.test")
+    firm.env["PRACTICE_USER"] = "alice@acme.test"
     firm.ok("staff", "add", "Bob Mendes", "--email", "bob@acme.test")
     firm.ok("account", "add", "Ionescu Family")
     firm.ok("account", "add", "Ionescu Trust", "--type", "company")
@@ -284,19 +290,25 @@ class Terminal:
         self.turn = 0
         self.sync()
 
-    def read_until(self, pattern, timeout=60):
+    def read(self, timeout):
+        """Adds what the terminal shows within `timeout` seconds; False if nothing."""
+        ready, _, _ = select.select([self.fd], [], [], timeout)
+        if not ready:
+            return False
+        try:
+            chunk = os.read(self.fd, 65536)
+        except OSError:
+            chunk = b""
+        assert chunk, f"the shell ended; it showed:\n{self.seen}"
+        self.seen += chunk.decode(errors="replace")
+        return True
+
+    def read_until(self, pattern, since=0, timeout=60):
         end = time.monotonic() + timeout
-        while not re.search(pattern, self.seen):
+        while not re.search(pattern, self.seen[since:]):
             left = end - time.monotonic()
-            assert left > 0, f"waited for {pattern!r}; the terminal shows:\n{self.seen}"
-            ready, _, _ = select.select([self.fd], [], [], left)
-            if ready:
-                try:
-                    chunk = os.read(self.fd, 65536)
-                except OSError:
-                    chunk = b""
-                assert chunk, f"the shell ended; it showed:\n{self.seen}"
-                self.seen += chunk.decode(errors="replace")
+            assert left > 0, f"waited for {pattern!r}; the terminal shows:\n{self.seen[since:]}"
+            self.read(left)
 
     def sync(self):
         """Waits until the shell has handled everything typed so far."""
@@ -304,10 +316,16 @@ class Terminal:
         os.write(self.fd, f"echo SYNC-$(( {self.turn} * 1000 ))\r".encode())
         self.read_until(f"SYNC-{self.turn * 1000}\\b")
 
-    def type(self, keys):
-        """Types `keys`; returns what the terminal showed meanwhile."""
+    def type(self, keys, shows=None):
+        """Types `keys`; returns what the terminal showed meanwhile. With
+        `shows`, waits for that (a completion list) and for the shell to fall
+        quiet before typing on: zsh lists nothing while keys are waiting."""
         start = len(self.seen)
         os.write(self.fd, keys.encode())
+        if shows:
+            self.read_until(shows, since=start)
+            while self.read(0.3):
+                pass
         # Kill the line (Ctrl-U) so the next command starts clean.
         os.write(self.fd, b"\x15")
         self.sync()
@@ -377,7 +395,7 @@ def test_bash_completes_a_quoted_name(bash):
 
 
 def test_bash_lists_names_plainly_and_inserts_them_escaped(bash):
-    shown = bash.type("practice account show Ion\t\t")
+    shown = bash.type("practice account show Ion\t\t", shows="Ionescu Trust")
     assert "Ionescu Family" in shown and "Ionescu Trust" in shown, shown
     assert "Ionescu\\ " not in listing(shown), shown
     assert bash.words_of("practice account show Ion\tF\t") == ["practice", "account", "show", "Ionescu Family"]
@@ -389,7 +407,7 @@ def test_bash_completes_stages_staff_and_files(bash):
     assert bash.words_of("practice job move 1 --to P\t")[-1] == "Prep"
     assert bash.words_of("practice job create --assignee b\t")[-1] == "bob@acme.test"
     assert bash.words_of("practice account import cl\t")[-1] == "clients.csv"
-    shown = bash.type("practice account import \t\t")
+    shown = bash.type("practice account import \t\t", shows="clients.csv")
     listed = listing(shown)
     assert "clients.csv" in listed and "data/" in listed and "notes.txt" not in listed, shown
     assert bash.words_of("practice template add --file pi\t")[-1] == "pipeline.toml"
@@ -402,10 +420,10 @@ def test_zsh_completes_a_quoted_name(zsh):
 
 
 def test_zsh_describes_each_record(zsh):
-    shown = zsh.type("practice job show \t")
+    shown = zsh.type("practice job show \t", shows="March payroll")
     assert re.search(r"\b1 +-- 2025 tax return \(Ionescu Family, Intake\)", shown), shown
     assert re.search(r"\b2 +-- March payroll \(Rossi SRL, Draft\)", shown), shown
-    shown = zsh.type("practice job move 1 --to \t")
+    shown = zsh.type("practice job move 1 --to \t", shows="Review")
     assert re.search(r"Intake +-- the job is here", shown) and "Review" in shown, shown
     assert "Draft" not in shown, shown
 
@@ -413,7 +431,7 @@ def test_zsh_describes_each_record(zsh):
 def test_zsh_completes_stages_and_files(zsh):
     assert zsh.words_of("practice job move 2 --to F\t")[-1] == "Final"
     assert zsh.words_of("practice account import cl\t")[-1] == "clients.csv"
-    shown = zsh.type("practice account import \t")
+    shown = zsh.type("practice account import \t", shows="clients.csv")
     assert "clients.csv" in shown and "data/" in shown and "notes.txt" not in shown, shown
 
 
