@@ -94,7 +94,7 @@ void register_doc_commands(CLI::App& app, Context& ctx) {
   {
     auto o = std::make_shared<DocOptions>();
     auto* c = folder->add_subcommand("edit", "Change a folder");
-    c->add_option("name", o->name, "Name or id")->required();
+    c->add_option("name", o->name, "Name or id")->required()->type_name("FOLDER");
     c->add_option("--client-can-view", o->visibility, "on or off")->required()->type_name("on|off");
     on_run(c, ctx, [o, &ctx] {
       const bool v = parse_on_off("--client-can-view", *o->visibility);

@@ -107,7 +107,7 @@ void register_pipeline_commands(CLI::App& app, Context& ctx) {
     auto o = std::make_shared<PipelineOptions>();
     auto* c = pl->add_subcommand("create", "Create a pipeline");
     c->add_option("name", o->pipeline, "Name")->required();
-    c->add_option("--stage", o->stages, "A stage, in order (repeatable)")->required();
+    c->add_option("--stage", o->stages, "A stage, in order (repeatable)")->required()->type_name("NAME");
     on_run(c, ctx, [o, &ctx] {
       const auto p = ctx.write([&](accounts::Session& s) { return jobs::create_pipeline(s, o->pipeline, o->stages); });
       print_pipeline(ctx, p, fmt::format("Created pipeline {}: {} ({} stages)", p.id, p.name, p.stages.size()));
@@ -177,7 +177,8 @@ void register_pipeline_commands(CLI::App& app, Context& ctx) {
     const std::string v = verb;
     auto* c = stage->add_subcommand(verb, v == "add" ? "Add a stage" : v == "edit" ? "Change a stage" : "Remove a stage");
     c->add_option("pipeline", o->pipeline, "Name or id")->required();
-    c->add_option("stage", o->stage, "Stage name")->required();
+    // A new stage's name for add (NAME: nothing to complete), an existing one otherwise.
+    c->add_option("stage", o->stage, "Stage name")->required()->type_name(v == "add" ? "NAME" : "STAGE");
     if (v != "remove") {
       c->add_option("--automove", o->automove, "Move jobs on when every linked item is done")->type_name("on|off");
       c->add_option("--position", o->position, "Place it at this position (1 = first)")->transform(decimal());

@@ -16,9 +16,15 @@ def test_pages_render_without_warnings():
         assert r.returncode == 0 and r.stderr == "", f"{page.name}: {r.stderr}"
 
 
-def words(*prefix):
+def offered(*prefix):
+    """What `practice __complete` offers after `prefix`: each line's value
+    (before a tab and its description), without the last line (the directive)."""
     out = subprocess.run([BIN, "__complete", *prefix], capture_output=True, text=True, check=True)
-    return [w for w in out.stdout.split() if not w.startswith("-")]
+    return [line.split("\t")[0] for line in out.stdout.splitlines()[:-1]]
+
+
+def words(*prefix):
+    return [w for w in offered(*prefix) if not w.startswith("-")]
 
 
 def test_every_command_and_verb_is_documented():
@@ -36,6 +42,5 @@ def test_every_flag_is_documented():
     for noun in words():
         for verb in words(noun) or [None]:
             args = [noun] + ([verb] if verb else [])
-            out = subprocess.run([BIN, "__complete", *args], capture_output=True, text=True, check=True)
-            for flag in (w for w in out.stdout.split() if w.startswith("--")):
+            for flag in (w for w in offered(*args) if w.startswith("--")):
                 assert flag in text, f"{' '.join(args)} {flag} is not documented"
