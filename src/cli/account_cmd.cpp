@@ -280,11 +280,15 @@ void run_archive(const AccountOptions& o, Context& ctx, accounts::Archive what) 
 }
 
 void run_assign(const AccountOptions& o, Context& ctx, accounts::Assign what) {
-  const auto a = ctx.write(
-      [&](accounts::Session& s) { return accounts::assign_staff(s, o.ref, o.staff, what); });
+  // The confirmation names the person and the account, not the ids typed.
+  accounts::Staff staff;
+  const auto a = ctx.write([&](accounts::Session& s) {
+    staff = accounts::get_staff(s.db, o.staff);
+    return accounts::assign_staff(s, o.ref, o.staff, what);
+  });
   print_account(ctx, a,
-                fmt::format("{} {} {} account {}: {}",
-                            what == accounts::Assign::assign ? "Assigned" : "Unassigned", o.staff,
+                fmt::format("{} {} <{}> {} account {}: {}",
+                            what == accounts::Assign::assign ? "Assigned" : "Unassigned", staff.name, staff.email,
                             what == accounts::Assign::assign ? "to" : "from", a.id, a.name));
 }
 

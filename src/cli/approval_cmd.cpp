@@ -264,8 +264,9 @@ void register_approval_commands(CLI::App& app, Context& ctx) {
         j["mail"] = mail;
         ctx.out.print_json(j);
       } else {
-        ctx.out.print_line(fmt::format("Resent {} approval request{} ({} emails)", out.approvals.size(),
-                                       out.approvals.size() == 1 ? "" : "s", out.outbox_ids.size()));
+        ctx.out.print_line(fmt::format("Resent {} approval request{} ({} email{})", out.approvals.size(),
+                                       out.approvals.size() == 1 ? "" : "s", out.outbox_ids.size(),
+                                       out.outbox_ids.size() == 1 ? "" : "s"));
       }
     });
   }

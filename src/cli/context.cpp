@@ -157,10 +157,10 @@ nlohmann::ordered_json Context::deliver_after_commit(const std::vector<int64_t>&
     summary["failed"] = report->failed;
     summary["cancelled"] = report->cancelled;
     if (report->stopped) {
-      out.warn(fmt::format("{} stay queued: the mail server could not be used ({}); "
-                           "'practice outbox flush' sends them later",
-                           report->deferred == 1 ? "1 message" : fmt::format("{} messages", report->deferred),
-                           report->stop_reason));
+      out.warn(fmt::format("{} queued: the mail server could not be used ({}); "
+                           "'practice outbox flush' sends {} later",
+                           report->deferred == 1 ? "1 message stays" : fmt::format("{} messages stay", report->deferred),
+                           report->stop_reason, report->deferred == 1 ? "it" : "them"));
     } else if (report->deferred > 0 || report->failed > 0) {
       out.warn(fmt::format("{} deferred for retry, {} failed; see 'practice outbox'", report->deferred,
                            report->failed));

@@ -87,7 +87,7 @@ void run_list(const OutboxOptions& o, Context& ctx) {
     return;
   }
   if (rows.empty()) {
-    ctx.out.note("the outbox is empty");
+    ctx.out.note(state ? fmt::format("no {} messages", *o.status) : std::string("the outbox is empty"));
     return;
   }
   TextTable t;

@@ -155,3 +155,18 @@ def test_colour_only_on_a_terminal_and_never_with_no_color(firm):
     env["NO_COLOR"] = "1"
     plain = subprocess.run(["script", "-qec", cmd, "/dev/null"], capture_output=True, text=True, env=env)
     assert "\x1b[" not in plain.stdout and "Smith" in plain.stdout
+
+
+def test_confirmations_name_the_person_and_the_account_not_the_ids_typed(firm):
+    firm.ok("staff", "add", "Bruno Costa", "--email", "bruno@acme.test")
+    firm.ok("account", "add", "Smith")
+    r = firm.ok("account", "assign", "1", "2")
+    assert r.out == "Assigned Bruno Costa <bruno@acme.test> to account 1: Smith\n"
+    r = firm.ok("account", "unassign", "Smith", "bruno@acme.test")
+    assert r.out == "Unassigned Bruno Costa <bruno@acme.test> from account 1: Smith\n"
+
+
+def test_an_empty_filtered_outbox_says_what_it_filtered(firm):
+    firm.ok("outbox", "--status", "queued")
+    r = firm.run("outbox", "--status", "queued")
+    assert r.code == 0 and "no queued messages" in r.err + r.out
