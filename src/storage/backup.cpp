@@ -15,7 +15,6 @@
 #include <fcntl.h>
 #include <filesystem>
 #include <optional>
-#include <regex>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <vector>
@@ -36,6 +35,22 @@ constexpr std::string_view k_top = "practice-backup/";
 constexpr int k_format = 1;
 
 std::string errno_text() { return std::strerror(errno); }
+
+bool is_hex(std::string_view s) { return s.find_first_not_of("0123456789abcdef") == std::string_view::npos; }
+
+// The hash of "files/<first two>/<sha256>", the only file entry a backup
+// has; nullopt for any other name (no "..", no other folder).
+std::optional<std::string> stored_file_entry(std::string_view name) {
+  if (name.size() != 6 + 3 + 64 || name.substr(0, 6) != "files/" || name[8] != '/') {
+    return std::nullopt;
+  }
+  const std::string_view prefix = name.substr(6, 2);
+  const std::string_view sha = name.substr(9);
+  if (!is_hex(prefix) || !is_hex(sha) || sha.substr(0, 2) != prefix) {
+    return std::nullopt;
+  }
+  return std::string(sha);
+}
 
 struct Fd {
   int fd = -1;
@@ -341,7 +356,6 @@ RestoreReport restore_firm(const std::string& archive, const FirmPaths& paths, b
   bool have_db = false;
   bool have_key = false;
   std::vector<std::string> file_names;
-  static const std::regex k_file_name("files/([0-9a-f]{2})/([0-9a-f]{64})");
   const auto not_ours = [&](const std::string& why) {
     return InvalidInput(fmt::format("{} is not a practice backup: {}", archive, why),
                         "make one with 'practice backup FILE.tar'");
@@ -373,7 +387,6 @@ RestoreReport restore_firm(const std::string& archive, const FirmPaths& paths, b
       throw not_ours(fmt::format("it holds {}", full));
     }
     const std::string name = full.substr(k_top.size());
-    std::smatch m;
     std::string target;
     if (name == "manifest.json" || name == "practice.db.key") {
       if (size > 65536) {
@@ -381,10 +394,10 @@ RestoreReport restore_firm(const std::string& archive, const FirmPaths& paths, b
       }
     } else if (name == "practice.db") {
       target = staged_db;
-    } else if (std::regex_match(name, m, k_file_name) && m[1].str() == m[2].str().substr(0, 2)) {
-      fs::create_directories(files_staging + "/" + m[1].str(), ec);
-      target = files_staging + "/" + m[1].str() + "/" + m[2].str();
-      file_names.push_back(m[2].str());
+    } else if (const auto sha = stored_file_entry(name)) {
+      fs::create_directories(files_staging + "/" + sha->substr(0, 2), ec);
+      target = files_staging + "/" + sha->substr(0, 2) + "/" + *sha;
+      file_names.push_back(*sha);
     } else {
       throw not_ours(fmt::format("it holds {}", full));
     }
