@@ -84,16 +84,8 @@ std::vector<DoctorCheck> run_doctor(const DoctorInputs& in) {
   if (db) {
     storage::Transaction tx(*db, storage::TxMode::read);
     {
-      storage::Statement integrity(*db, "PRAGMA integrity_check");
-      std::string problems;
-      while (integrity.step()) {
-        problems += (problems.empty() ? "" : "; ") + integrity.text(0);
-      }
-      storage::Statement fk(*db, "PRAGMA foreign_key_check");
-      int orphans = 0;
-      while (fk.step()) {
-        ++orphans;
-      }
+      const std::string problems = db->integrity_problems();
+      const int orphans = db->foreign_key_orphans();
       struct stat st {};
       const auto size = ::stat(in.db_path.c_str(), &st) == 0 ? st.st_size : 0;
       if (problems != "ok") {

@@ -209,15 +209,6 @@ struct TempDir {
   }
 };
 
-std::string integrity_of(Database& db) {
-  Statement s(db, "PRAGMA integrity_check");
-  std::string out;
-  while (s.step()) {
-    out += (out.empty() ? "" : "; ") + s.text(0);
-  }
-  return out;
-}
-
 void sync_folder(const std::string& dir) {
   Fd d(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (d.fd >= 0) {
@@ -273,7 +264,7 @@ BackupReport backup_firm(Database& db, const FirmPaths& paths, const std::string
   std::vector<StoredFile> files;
   {
     Database snapshot(copy, OpenMode::existing);
-    const std::string integrity = integrity_of(snapshot);
+    const std::string integrity = snapshot.integrity_problems();
     if (integrity != "ok") {
       throw InvalidInput(fmt::format("the database copy fails its integrity check: {}", integrity),
                          "run 'practice doctor'");
@@ -451,7 +442,7 @@ RestoreReport restore_firm(const std::string& archive, const FirmPaths& paths, b
   RestoreReport report;
   {
     Database restored(staged_db, OpenMode::existing);
-    const std::string integrity = integrity_of(restored);
+    const std::string integrity = restored.integrity_problems();
     if (integrity != "ok") {
       throw InvalidInput(fmt::format("the database in {} fails its integrity check: {}", archive, integrity));
     }

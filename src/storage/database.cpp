@@ -120,6 +120,24 @@ void Database::exec(std::string_view sql) {
   }
 }
 
+std::string Database::integrity_problems() {
+  Statement s(*this, "PRAGMA integrity_check");
+  std::string out;
+  while (s.step()) {
+    out += (out.empty() ? "" : "; ") + s.text(0);
+  }
+  return out;
+}
+
+int Database::foreign_key_orphans() {
+  Statement s(*this, "PRAGMA foreign_key_check");
+  int n = 0;
+  while (s.step()) {
+    ++n;
+  }
+  return n;
+}
+
 int64_t Database::last_insert_id() const { return sqlite3_last_insert_rowid(m_db.get()); }
 
 int Database::changes() const { return sqlite3_changes(m_db.get()); }

@@ -87,6 +87,10 @@ public:
 
   // Runs one or more statements with no parameters.
   void exec(std::string_view sql);
+  // SQLite's integrity_check: "ok", or its problems joined with "; ".
+  std::string integrity_problems();
+  // How many rows point at rows that do not exist (foreign_key_check).
+  int foreign_key_orphans();
   int64_t last_insert_id() const;
   int changes() const;
 
