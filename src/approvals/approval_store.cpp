@@ -1,5 +1,6 @@
 #include "practice/approvals/approval_store.hpp"
 
+#include "practice/audit/people.hpp"
 #include "practice/error.hpp"
 #include "practice/storage/resolve.hpp"
 
@@ -11,10 +12,11 @@ namespace {
 
 constexpr std::string_view k_doc_columns = R"sql(
 SELECT d.id, d.account_id, a.name, d.folder_id, f.name, coalesce(f.client_can_view, 0), d.name,
-       d.description, d.sha256, d.size, d.uploaded_by, d.uploaded_at, d.removed_at
+       d.description, d.sha256, d.size, d.uploaded_by, d.uploaded_by_kind, d.uploaded_by_id, d.uploaded_at,
+       d.removed_at
 FROM documents d JOIN accounts a ON a.id = d.account_id LEFT JOIN folders f ON f.id = d.folder_id)sql";
 
-Document read_document(const storage::Statement& s, int o = 0) {
+Document read_document(const storage::Statement& s, audit::People& people, int o = 0) {
   Document d;
   d.id = s.int64(o + 0);
   d.account_id = s.int64(o + 1);
@@ -26,22 +28,23 @@ Document read_document(const storage::Statement& s, int o = 0) {
   d.description = s.opt_text(o + 7);
   d.sha256 = s.text(o + 8);
   d.size = s.int64(o + 9);
-  d.uploaded_by = s.text(o + 10);
-  d.uploaded_at = s.time(o + 11);
-  d.removed_at = s.opt_time(o + 12);
+  d.uploaded_by = people.person(audit::read_actor(s, o + 10));
+  d.uploaded_at = s.time(o + 13);
+  d.removed_at = s.opt_time(o + 14);
   return d;
 }
 
 constexpr std::string_view k_approval_columns = R"sql(
 SELECT p.id, p.status, p.message, p.reminders_on, p.remind_every_days, p.reminder_count, p.reminders_sent,
-       p.last_notified_at, p.requested_by, p.requested_at, p.decided_by, p.decided_at, p.reasons, p.comment,
-       p.cancelled_at,
+       p.last_notified_at, p.requested_by, p.requested_by_kind, p.requested_by_id, p.requested_at,
+       p.decided_by, p.decided_by_kind, p.decided_by_id, p.decided_at, p.reasons, p.comment, p.cancelled_at,
        d.id, d.account_id, a.name, d.folder_id, f.name, coalesce(f.client_can_view, 0), d.name,
-       d.description, d.sha256, d.size, d.uploaded_by, d.uploaded_at, d.removed_at
+       d.description, d.sha256, d.size, d.uploaded_by, d.uploaded_by_kind, d.uploaded_by_id, d.uploaded_at,
+       d.removed_at
 FROM approvals p JOIN documents d ON d.id = p.document_id JOIN accounts a ON a.id = d.account_id
 LEFT JOIN folders f ON f.id = d.folder_id)sql";
 
-Approval read_approval(const storage::Statement& s) {
+Approval read_approval(const storage::Statement& s, audit::People& people) {
   Approval a;
   a.id = s.int64(0);
   a.status = parse_status(s.text_view(1)).value_or(Status::pending);
@@ -49,14 +52,16 @@ Approval read_approval(const storage::Statement& s) {
   a.reminders = {s.int64(3) != 0, static_cast<int>(s.int64(4)), static_cast<int>(s.int64(5))};
   a.reminders_sent = static_cast<int>(s.int64(6));
   a.last_notified_at = s.opt_time(7);
-  a.requested_by = s.text(8);
-  a.requested_at = s.time(9);
-  a.decided_by = s.opt_text(10);
-  a.decided_at = s.opt_time(11);
-  a.reasons = nlohmann::json::parse(s.text(12)).get<std::vector<std::string>>();
-  a.comment = s.opt_text(13);
-  a.cancelled_at = s.opt_time(14);
-  a.document = read_document(s, 15);
+  a.requested_by = people.person(audit::read_actor(s, 8));
+  a.requested_at = s.time(11);
+  if (!s.is_null(12)) {
+    a.decided_by = people.person(audit::read_actor(s, 12));
+  }
+  a.decided_at = s.opt_time(15);
+  a.reasons = nlohmann::json::parse(s.text(16)).get<std::vector<std::string>>();
+  a.comment = s.opt_text(17);
+  a.cancelled_at = s.opt_time(18);
+  a.document = read_document(s, people, 19);
   return a;
 }
 
@@ -122,10 +127,11 @@ Folder ApprovalStore::resolve_folder(std::string_view ref) {
 
 int64_t ApprovalStore::insert_document(const Document& d) {
   storage::Statement s(m_db, R"sql(
-INSERT INTO documents (account_id, folder_id, name, description, sha256, size, uploaded_by, uploaded_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?))sql");
-  s.bind_all(d.account_id, d.folder_id, d.name, d.description, d.sha256, d.size, d.uploaded_by,
-             util::format_iso(d.uploaded_at));
+INSERT INTO documents (account_id, folder_id, name, description, sha256, size, uploaded_by, uploaded_by_kind,
+                       uploaded_by_id, uploaded_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?))sql");
+  s.bind_all(d.account_id, d.folder_id, d.name, d.description, d.sha256, d.size, d.uploaded_by.actor.name,
+             to_string(d.uploaded_by.actor.kind), d.uploaded_by.actor.id, util::format_iso(d.uploaded_at));
   s.run();
   return m_db.last_insert_id();
 }
@@ -136,7 +142,8 @@ std::optional<Document> ApprovalStore::get_document(int64_t id) {
   if (!s.step()) {
     return std::nullopt;
   }
-  return read_document(s);
+  audit::People people(m_db);
+  return read_document(s, people);
 }
 
 std::vector<Document> ApprovalStore::list_documents(std::optional<int64_t> account_id,
@@ -146,9 +153,10 @@ std::vector<Document> ApprovalStore::list_documents(std::optional<int64_t> accou
                                  "AND d.removed_at IS NULL "
                                  "ORDER BY d.id DESC");
   s.bind_all(account_id, folder_id);
+  audit::People people(m_db);
   std::vector<Document> out;
   while (s.step()) {
-    out.push_back(read_document(s));
+    out.push_back(read_document(s, people));
   }
   return out;
 }
@@ -168,11 +176,13 @@ void ApprovalStore::remove_document(int64_t id, util::TimePoint at) {
 int64_t ApprovalStore::insert_approval(const Approval& a) {
   storage::Statement s(m_db, R"sql(
 INSERT INTO approvals (document_id, account_id, status, message, reminders_on, remind_every_days,
-                       reminder_count, last_notified_at, requested_by, requested_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?))sql");
+                       reminder_count, last_notified_at, requested_by, requested_by_kind, requested_by_id,
+                       requested_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?))sql");
   s.bind_all(a.document.id, a.document.account_id, to_string(a.status), a.message, a.reminders.on,
              int64_t{a.reminders.every_days}, int64_t{a.reminders.count}, util::format_iso(a.last_notified_at),
-             a.requested_by, util::format_iso(a.requested_at));
+             a.requested_by.actor.name, to_string(a.requested_by.actor.kind), a.requested_by.actor.id,
+             util::format_iso(a.requested_at));
   s.run();
   return m_db.last_insert_id();
 }
@@ -181,12 +191,19 @@ void ApprovalStore::update_approval(const Approval& a) {
   storage::Statement s(m_db, R"sql(
 UPDATE approvals SET status = ?2, message = ?3, reminders_on = ?4, remind_every_days = ?5,
   reminder_count = ?6, reminders_sent = ?7, last_notified_at = ?8, decided_by = ?9, decided_at = ?10,
-  reasons = ?11, comment = ?12, cancelled_at = ?13
+  reasons = ?11, comment = ?12, cancelled_at = ?13, decided_by_kind = coalesce(?14, 'system'), decided_by_id = ?15
 WHERE id = ?1)sql");
+  std::optional<std::string> decided_name, decided_kind;
+  std::optional<int64_t> decided_id;
+  if (a.decided_by) {
+    decided_name = a.decided_by->actor.name;
+    decided_kind = std::string(to_string(a.decided_by->actor.kind));
+    decided_id = a.decided_by->actor.id;
+  }
   s.bind_all(a.id, to_string(a.status), a.message, a.reminders.on, int64_t{a.reminders.every_days},
              int64_t{a.reminders.count}, int64_t{a.reminders_sent}, util::format_iso(a.last_notified_at),
-             a.decided_by, util::format_iso(a.decided_at), nlohmann::json(a.reasons).dump(), a.comment,
-             util::format_iso(a.cancelled_at));
+             decided_name, util::format_iso(a.decided_at), nlohmann::json(a.reasons).dump(), a.comment,
+             util::format_iso(a.cancelled_at), decided_kind, decided_id);
   s.run();
 }
 
@@ -196,7 +213,8 @@ std::optional<Approval> ApprovalStore::get_approval(int64_t id) {
   if (!s.step()) {
     return std::nullopt;
   }
-  return read_approval(s);
+  audit::People people(m_db);
+  return read_approval(s, people);
 }
 
 std::vector<Approval> ApprovalStore::list_approvals(const ApprovalFilter& f) {
@@ -205,9 +223,10 @@ std::vector<Approval> ApprovalStore::list_approvals(const ApprovalFilter& f) {
                                  "ORDER BY p.requested_at DESC, p.id DESC");
   s.bind(1, f.account_id);
   s.bind(2, f.status ? std::optional<std::string>(std::string(to_string(*f.status))) : std::nullopt);
+  audit::People people(m_db);
   std::vector<Approval> out;
   while (s.step()) {
-    out.push_back(read_approval(s));
+    out.push_back(read_approval(s, people));
   }
   return out;
 }

@@ -3,6 +3,7 @@
 #include "practice/accounts/account_store.hpp"
 #include "practice/accounts/contact_store.hpp"
 #include "practice/accounts/permissions.hpp"
+#include "practice/audit/people.hpp"
 #include "practice/approvals/approval_store.hpp"
 #include "practice/audit/audit_log.hpp"
 #include "practice/error.hpp"
@@ -182,7 +183,7 @@ Document add_document(accounts::Session& s, const requests::Env& env, const std:
   d.name = storage::safe_file_name(path);
   d.sha256 = stored.sha256;
   d.size = stored.size;
-  d.uploaded_by = s.actor.name;
+  d.uploaded_by = audit::People(s.db).person(s.actor);
   d.uploaded_at = s.now;
   d.id = store.insert_document(d);
   record(s, acc.id, fmt::format("document:{}", d.id), "uploaded",
@@ -320,7 +321,7 @@ Outcome request_approval(accounts::Session& s, const requests::Env& env, int64_t
   if (a.reminders.every_days < 1 || a.reminders.every_days > 365 || a.reminders.count < 0 || a.reminders.count > 100) {
     throw InvalidInput("reminders: every 1 to 365 days, 0 to 100 of them");
   }
-  a.requested_by = s.actor.name;
+  a.requested_by = audit::People(s.db).person(s.actor);
   a.requested_at = s.now;
   a.last_notified_at = s.now;
   a.id = store.insert_approval(a);
@@ -337,7 +338,7 @@ Outcome approve(accounts::Session& s, const requests::Env& env, int64_t id, cons
   require_pending(a, "only a pending approval can be decided");
   const auto [actor, who] = client_actor(s, a, by);
   a.status = Status::approved;
-  a.decided_by = who;
+  a.decided_by = audit::People(s.db).person(actor);
   a.decided_at = s.now;
   ApprovalStore(s.db).update_approval(a);
   json details = json::object();
@@ -367,7 +368,7 @@ Outcome disapprove(accounts::Session& s, const requests::Env& env, int64_t id, c
   if (comment) {
     a.comment = util::require_text("the comment", *comment, 10000);
   }
-  a.decided_by = who;
+  a.decided_by = audit::People(s.db).person(actor);
   a.decided_at = s.now;
   ApprovalStore(s.db).update_approval(a);
   json details = {{"reasons", clean}};

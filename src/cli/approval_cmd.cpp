@@ -43,12 +43,12 @@ json approval_json(const approvals::Approval& a) {
   j["account_id"] = a.document.account_id;
   j["account"] = a.document.account_name;
   j["description"] = opt_json(a.document.description);
-  j["uploaded_by"] = a.document.uploaded_by;
+  put_person(j, "uploaded_by", a.document.uploaded_by);
   j["status"] = to_string(a.status);
   j["message"] = opt_json(a.message);
-  j["requested_by"] = a.requested_by;
+  put_person(j, "requested_by", a.requested_by);
   j["requested_at"] = time_json(a.requested_at);
-  j["decided_by"] = opt_json(a.decided_by);
+  put_person(j, "decided_by", a.decided_by);
   j["decided_at"] = time_json(a.decided_at);
   j["disapproved_at"] = a.status == approvals::Status::disapproved ? time_json(a.decided_at) : json(nullptr);
   j["reasons"] = a.reasons;
@@ -111,7 +111,7 @@ void run_list(const ApprovalOptions& o, Context& ctx) {
   t.add_column("DISAPPROVED");
   for (const auto& a : list) {
     t.add_row({std::to_string(a.id), a.document.name, a.document.account_name, time_text(a.requested_at),
-               a.document.uploaded_by, a.document.description.value_or("-"), std::string(to_string(a.status)),
+               person_text(a.document.uploaded_by), a.document.description.value_or("-"), std::string(to_string(a.status)),
                a.status == approvals::Status::disapproved ? time_text(a.decided_at) : std::string("-")});
   }
   ctx.out.print_table(t);
@@ -133,11 +133,11 @@ void run_show(const ApprovalOptions& o, Context& ctx) {
                         {"document", fmt::format("{} ({})", a.document.name, a.document.id)},
                         {"account", a.document.account_name},
                         {"description", a.document.description.value_or("-")},
-                        {"uploaded by", a.document.uploaded_by},
+                        {"uploaded by", person_text(a.document.uploaded_by)},
                         {"status", std::string(to_string(a.status))},
-                        {"requested", fmt::format("{} by {}", time_text(a.requested_at), a.requested_by)},
+                        {"requested", fmt::format("{} by {}", time_text(a.requested_at), person_text(a.requested_by))},
                         {"message", a.message.value_or("-")},
-                        {"decided", a.decided_at ? fmt::format("{} by {}", time_text(a.decided_at), *a.decided_by)
+                        {"decided", a.decided_at ? fmt::format("{} by {}", time_text(a.decided_at), person_text(a.decided_by))
                                                  : std::string("-")},
                         {"reasons", reasons.empty() ? "-" : reasons},
                         {"comment", a.comment.value_or("-")},

@@ -4,6 +4,7 @@
 
 #include "practice/accounts/directory.hpp"
 #include "practice/audit/audit_log.hpp"
+#include "practice/audit/people.hpp"
 #include "practice/error.hpp"
 #include "practice/util/strings.hpp"
 
@@ -93,6 +94,7 @@ void run_audit(const AuditOptions& o, Context& ctx) {
     throw InvalidInput(fmt::format("--limit {} is not a number of entries", *o.limit), "give 1 or more");
   }
   f.limit = o.limit;
+  std::vector<audit::Person> actors; // parallel to list: who each entry's actor is now
   const auto list = ctx.read([&](storage::Database& db) {
     if (o.account) {
       f.account_id = accounts::resolve_account(db, *o.account);
@@ -106,10 +108,19 @@ void run_audit(const AuditOptions& o, Context& ctx) {
         f.actor = std::string(util::trim(*o.actor));
       }
     }
-    return audit::AuditLog(db).list(f);
+    auto found = audit::AuditLog(db).list(f);
+    if (ctx.out.machine()) {
+      audit::People people(db);
+      actors.reserve(found.size());
+      for (const auto& e : found) {
+        actors.push_back(people.person(e.actor));
+      }
+    }
+    return found;
   });
   if (ctx.out.machine()) {
-    ctx.out.print_json_array(list, [](const auto& x) { return to_json(x); });
+    size_t i = 0;
+    ctx.out.print_json_array(list, [&](const auto& x) { return to_json(x, actors[i++]); });
     return;
   }
   if (list.empty()) {

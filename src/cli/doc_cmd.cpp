@@ -45,7 +45,7 @@ json document_json(const approvals::Document& d) {
   j["description"] = opt_json(d.description);
   j["sha256"] = d.sha256;
   j["size"] = d.size;
-  j["uploaded_by"] = d.uploaded_by;
+  put_person(j, "uploaded_by", d.uploaded_by);
   j["uploaded_at"] = time_json(d.uploaded_at);
   j["removed_at"] = d.removed_at ? time_json(*d.removed_at) : json(nullptr);
   return j;
@@ -163,7 +163,7 @@ void register_doc_commands(CLI::App& app, Context& ctx) {
       t.add_column("BY");
       for (const auto& d : list) {
         t.add_row({std::to_string(d.id), d.account_name, d.name, d.folder_name.value_or("-"), std::to_string(d.size),
-                   time_text(d.uploaded_at), d.uploaded_by});
+                   time_text(d.uploaded_at), person_text(d.uploaded_by)});
       }
       ctx.out.print_table(t);
     });
@@ -187,7 +187,7 @@ void register_doc_commands(CLI::App& app, Context& ctx) {
                             {"description", d.description.value_or("-")},
                             {"size", std::to_string(d.size)},
                             {"sha256", d.sha256},
-                            {"uploaded", fmt::format("{} by {}", time_text(d.uploaded_at), d.uploaded_by)}});
+                            {"uploaded", fmt::format("{} by {}", time_text(d.uploaded_at), person_text(d.uploaded_by))}});
     });
   }
   {

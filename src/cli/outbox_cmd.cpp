@@ -40,10 +40,10 @@ json row_json(const mail::OutboxRow& r) {
   j["kind"] = r.kind;
   j["item"] = opt_json(r.item);
   j["account_id"] = opt_json(r.account_id);
-  j["to"] = r.rcpt;
+  j["email"] = r.rcpt;
   j["subject"] = r.subject;
   j["message_id"] = r.message_id;
-  j["state"] = to_string(r.state);
+  j["status"] = to_string(r.state);
   j["attempts"] = r.attempts;
   j["uncertain"] = r.uncertain;
   j["next_attempt_at"] = r.state == mail::OutboxState::queued ? time_json(r.next_attempt_at) : json(nullptr);
@@ -92,7 +92,7 @@ void run_list(const OutboxOptions& o, Context& ctx) {
   }
   TextTable t;
   t.add_column("ID", Align::right);
-  t.add_column("STATE");
+  t.add_column("STATUS");
   t.add_column("TO");
   t.add_column("SUBJECT");
   t.add_column("TRIES", Align::right);
@@ -124,7 +124,7 @@ void run_show(const OutboxOptions& o, Context& ctx) {
     return;
   }
   ctx.out.print_fields({{"id", std::to_string(row->id)},
-                        {"state", state_text(*row)},
+                        {"status", state_text(*row)},
                         {"kind", row->kind + (row->item ? " (" + *row->item + ")" : "")},
                         {"to", row->rcpt},
                         {"message id", row->message_id},

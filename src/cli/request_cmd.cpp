@@ -70,7 +70,7 @@ json request_json(const requests::Request& r) {
   j["question_count"] = r.question_count;
   j["reminders"] = {{"on", r.reminders.on}, {"every_days", r.reminders.every_days},
                     {"count", r.reminders.count}, {"sent", r.reminders_sent}};
-  j["created_by"] = r.created_by;
+  put_person(j, "created_by", r.created_by);
   j["created_at"] = time_json(r.created_at);
   j["sent_at"] = time_json(r.sent_at);
   j["last_notified_at"] = time_json(r.last_notified_at);
@@ -96,8 +96,8 @@ json full_json(const requests::Request& r) {
     x["prompt"] = q.prompt;
     x["options"] = q.options;
     x["required"] = q.required;
-    x["answer"] = r.answers[i] ? json::parse(r.answers[i]->value) : json(nullptr);
-    x["answered_by"] = r.answers[i] ? json(r.answers[i]->answered_by) : json(nullptr);
+    x["answer"] = nullptr; // filled in below, once the files are known
+    put_person(x, "answered_by", r.answers[i] ? std::optional<audit::Person>(r.answers[i]->answered_by) : std::nullopt);
     x["answered_at"] = r.answers[i] ? time_json(r.answers[i]->answered_at) : json(nullptr);
     json files = json::array();
     if (r.answers[i]) {
@@ -106,6 +106,11 @@ json full_json(const requests::Request& r) {
                          {"uploaded_at", time_json(f.uploaded_at)}});
       }
     }
+    // One shape per type: a string (text, paragraph, yesno "yes"/"no", choice,
+    // date YYYY-MM-DD, number as entered), an array of strings (multichoice),
+    // the files (file); null until answered.
+    x["answer"] = !r.answers[i] ? json(nullptr) : q.type == requests::QuestionType::file ? files
+                                                : json::parse(r.answers[i]->value);
     x["files"] = files;
     qs.push_back(x);
   }
@@ -332,7 +337,7 @@ void run_show(const RequestOptions& o, Context& ctx) {
        {"reminders", r.reminders.on ? fmt::format("every {} days, {} of {} sent", r.reminders.every_days,
                                                   r.reminders_sent, r.reminders.count)
                                     : std::string("off")},
-       {"created", fmt::format("{} by {}", time_text(r.created_at), r.created_by)},
+       {"created", fmt::format("{} by {}", time_text(r.created_at), person_text(r.created_by))},
        {"sent", time_text(r.sent_at)},
        {"last activity", time_text(r.last_activity_at)}});
   if (!r.questions.empty()) {

@@ -17,6 +17,13 @@ std::string time_text(const std::optional<util::TimePoint>& t) {
 
 std::string on_off(bool b) { return b ? "yes" : "no"; }
 
+void put_person(json& j, const std::string& key, const std::optional<audit::Person>& p) {
+  j[key] = p ? audit::person_json(*p) : json(nullptr);
+  j[key + "_kind"] = p ? json(audit::to_string(p->actor.kind)) : json(nullptr);
+}
+
+std::string person_text(const std::optional<audit::Person>& p) { return p ? p->actor.name : std::string("-"); }
+
 namespace {
 
 // An empty object with room for `n` keys. Objects are filled key by key:
@@ -152,7 +159,7 @@ json to_json(const accounts::Contact& c) {
   return j;
 }
 
-json to_json(const audit::AuditEntry& e) {
+json to_json(const audit::AuditEntry& e, const audit::Person& actor) {
   json details = json::parse(e.details, nullptr, false);
   if (details.is_discarded()) {
     details = e.details;
@@ -160,9 +167,7 @@ json to_json(const audit::AuditEntry& e) {
   json j = object(10);
   j["id"] = e.id;
   j["at"] = e.at;
-  j["actor"] = e.actor.name;
-  j["actor_kind"] = audit::to_string(e.actor.kind);
-  j["actor_id"] = opt_json(e.actor.id);
+  put_person(j, "actor", actor);
   j["account_id"] = opt_json(e.account_id);
   j["item"] = e.item;
   j["action"] = e.action;

@@ -2,6 +2,7 @@
 
 #include "practice/accounts/model.hpp"
 #include "practice/audit/audit_log.hpp"
+#include "practice/audit/people.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -28,7 +29,15 @@ nlohmann::ordered_json to_json(const accounts::Account& account);
 // serializer, keys are fixed names. A unit test holds the two equal.
 void append_compact_json(std::string& out, const accounts::Account& account);
 nlohmann::ordered_json to_json(const accounts::Contact& contact);
-nlohmann::ordered_json to_json(const audit::AuditEntry& entry);
+// `actor`: the entry's actor as People resolves them now.
+nlohmann::ordered_json to_json(const audit::AuditEntry& entry, const audit::Person& actor);
+
+// Sets j[key] to the person ({id, name, email}, null for the system) and
+// j[key + "_kind"] to the kind of actor (staff, contact, third_party, system,
+// os_user); an absent person (not decided yet) sets both to null.
+void put_person(nlohmann::ordered_json& j, const std::string& key, const std::optional<audit::Person>& p);
+// A person in tables and confirmations: as the audit trail names them.
+std::string person_text(const std::optional<audit::Person>& p);
 
 std::string on_off(bool b);
 

@@ -1,5 +1,6 @@
 #include "practice/requests/request_store.hpp"
 
+#include "practice/audit/people.hpp"
 #include "practice/util/strings.hpp"
 
 #include <nlohmann/json.hpp>
@@ -14,13 +15,13 @@ constexpr std::string_view k_columns = R"sql(
 SELECT r.id, r.account_id, a.name, r.template_name, r.title, r.message, r.login, r.status,
        r.reminders_on, r.remind_every_days, r.reminder_count, r.reminders_sent, r.last_notified_at,
        r.created_by, r.created_at, r.sent_at, r.submitted_at, r.completed_at, r.cancelled_at,
-       r.cancel_reason, r.last_activity_at,
+       r.cancel_reason, r.last_activity_at, r.created_by_kind, r.created_by_id,
        (SELECT count(*) FROM request_questions q WHERE q.request_id = r.id),
        (SELECT count(*) FROM request_questions q JOIN request_answers x ON x.question_id = q.id
         WHERE q.request_id = r.id)
 FROM requests r JOIN accounts a ON a.id = r.account_id)sql";
 
-Request read_request(const storage::Statement& s) {
+Request read_request(const storage::Statement& s, audit::People& people) {
   Request r;
   r.id = s.int64(0);
   r.account_id = s.int64(1);
@@ -33,7 +34,8 @@ Request read_request(const storage::Statement& s) {
   r.reminders = {s.int64(8) != 0, static_cast<int>(s.int64(9)), static_cast<int>(s.int64(10))};
   r.reminders_sent = static_cast<int>(s.int64(11));
   r.last_notified_at = s.opt_time(12);
-  r.created_by = s.text(13);
+  r.created_by = people.person(audit::Actor{audit::parse_actor_kind(s.text_view(21)).value_or(audit::ActorKind::system),
+                                             s.opt_int64(22), s.text(13)});
   r.created_at = s.time(14);
   r.sent_at = s.opt_time(15);
   r.submitted_at = s.opt_time(16);
@@ -41,8 +43,8 @@ Request read_request(const storage::Statement& s) {
   r.cancelled_at = s.opt_time(18);
   r.cancel_reason = s.opt_text(19);
   r.last_activity_at = s.time(20);
-  r.question_count = static_cast<int>(s.int64(21));
-  r.answered = static_cast<int>(s.int64(22));
+  r.question_count = static_cast<int>(s.int64(23));
+  r.answered = static_cast<int>(s.int64(24));
   return r;
 }
 
@@ -51,11 +53,13 @@ Request read_request(const storage::Statement& s) {
 int64_t RequestStore::insert(const Request& r) {
   storage::Statement s(m_db, R"sql(
 INSERT INTO requests (account_id, template_name, title, message, login, status, reminders_on,
-                      remind_every_days, reminder_count, created_by, created_at, last_activity_at)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11))sql");
+                      remind_every_days, reminder_count, created_by, created_by_kind, created_by_id,
+                      created_at, last_activity_at)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13))sql");
   s.bind_all(r.account_id, r.template_name, r.title, r.message, r.login, to_string(r.status),
              r.reminders.on, int64_t{r.reminders.every_days}, int64_t{r.reminders.count},
-             r.created_by, util::format_iso(r.created_at));
+             r.created_by.actor.name, to_string(r.created_by.actor.kind), r.created_by.actor.id,
+             util::format_iso(r.created_at));
   s.run();
   return m_db.last_insert_id();
 }
@@ -81,9 +85,11 @@ std::optional<Request> RequestStore::get(int64_t id) {
   if (!s.step()) {
     return std::nullopt;
   }
-  Request r = read_request(s);
+  audit::People people(m_db);
+  Request r = read_request(s, people);
   storage::Statement qs(m_db, R"sql(
-SELECT q.id, q.position, q.type, q.prompt, q.options, q.required, x.value, x.answered_by, x.answered_at
+SELECT q.id, q.position, q.type, q.prompt, q.options, q.required, x.value, x.answered_by,
+       x.answered_by_kind, x.answered_by_id, x.answered_at
 FROM request_questions q LEFT JOIN request_answers x ON x.question_id = q.id
 WHERE q.request_id = ? ORDER BY q.position)sql");
   qs.bind(1, id);
@@ -97,7 +103,7 @@ WHERE q.request_id = ? ORDER BY q.position)sql");
     q.required = qs.int64(5) != 0;
     std::optional<Answer> answer;
     if (!qs.is_null(6)) {
-      answer = Answer{qs.text(6), qs.text(7), qs.time(8), {}};
+      answer = Answer{qs.text(6), people.person(audit::read_actor(qs, 7)), qs.time(10), {}};
       storage::Statement fs(m_db, "SELECT id, sha256, name, size, uploaded_at FROM "
                                   "request_answer_files WHERE question_id = ? ORDER BY id");
       fs.bind(1, q.id);
@@ -123,9 +129,10 @@ std::vector<Request> RequestStore::list(const RequestFilter& f) {
                                  "r.status = ?2) ORDER BY r.last_activity_at DESC, r.id DESC");
   s.bind(1, f.account_id);
   s.bind(2, f.status ? std::optional<std::string>(std::string(to_string(*f.status))) : std::nullopt);
+  audit::People people(m_db);
   std::vector<Request> out;
   while (s.step()) {
-    out.push_back(read_request(s));
+    out.push_back(read_request(s, people));
   }
   return out;
 }
@@ -189,12 +196,14 @@ std::optional<Recipient> RequestStore::find_recipient(int64_t request_id, const 
   return Recipient{s.int64(0), s.opt_int64(1), s.text(2), s.text(3), s.int64(4)};
 }
 
-void RequestStore::save_answer(int64_t question_id, const std::string& value, const std::string& by,
+void RequestStore::save_answer(int64_t question_id, const std::string& value, const audit::Actor& by,
                                util::TimePoint at) {
   storage::Statement s(m_db, R"sql(
-INSERT INTO request_answers (question_id, value, answered_by, answered_at) VALUES (?1, ?2, ?3, ?4)
-ON CONFLICT (question_id) DO UPDATE SET value = ?2, answered_by = ?3, answered_at = ?4)sql");
-  s.bind_all(question_id, value, by, util::format_iso(at));
+INSERT INTO request_answers (question_id, value, answered_by, answered_by_kind, answered_by_id, answered_at)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+ON CONFLICT (question_id) DO UPDATE SET value = ?2, answered_by = ?3, answered_by_kind = ?4,
+  answered_by_id = ?5, answered_at = ?6)sql");
+  s.bind_all(question_id, value, by.name, to_string(by.kind), by.id, util::format_iso(at));
   s.run();
 }
 

@@ -4,6 +4,7 @@
 #include "practice/accounts/contact_store.hpp"
 #include "practice/accounts/permissions.hpp"
 #include "practice/audit/audit_log.hpp"
+#include "practice/audit/people.hpp"
 #include "practice/error.hpp"
 #include "practice/mail/mailer.hpp"
 #include "practice/mail/slots.hpp"
@@ -384,7 +385,7 @@ Outcome create_requests(accounts::Session& s, const Env& env, const NewRequest& 
     r.login = login;
     r.status = Status::draft;
     r.reminders = reminders;
-    r.created_by = s.actor.name;
+    r.created_by = audit::People(s.db).person(s.actor);
     r.created_at = s.now;
     r.last_activity_at = s.now;
     r.id = store.insert(r);
@@ -552,14 +553,14 @@ Request answer(accounts::Session& s, const Env& env, int64_t id, const AnswerInp
       store.add_answer_file(q.id, stored.sha256, name, stored.size, s.now);
       names.push_back({{"name", name}, {"sha256", stored.sha256}, {"size", stored.size}});
     }
-    store.save_answer(q.id, json::array().dump(), by, s.now);
+    store.save_answer(q.id, json::array().dump(), actor, s.now);
     details["files"] = names;
   } else {
     if (!in.files.empty()) {
       throw InvalidInput(fmt::format("question {} is a {} question, not a file", q.position, to_string(q.type)));
     }
     const std::string value = normalize_answer(q, in.values);
-    store.save_answer(q.id, value, by, s.now);
+    store.save_answer(q.id, value, actor, s.now);
     details["value"] = json::parse(value);
   }
   mark_channel(s, in.by, details);
@@ -791,7 +792,8 @@ std::vector<std::string> export_request(const Env& env, const Request& r, const 
                   {"required", q.required}, {"answer", nullptr}, {"files", json::array()}};
     if (r.answers[i]) {
       entry["answer"] = json::parse(r.answers[i]->value);
-      entry["answered_by"] = r.answers[i]->answered_by;
+      entry["answered_by"] = audit::person_json(r.answers[i]->answered_by);
+      entry["answered_by_kind"] = audit::to_string(r.answers[i]->answered_by.actor.kind);
       entry["answered_at"] = util::format_iso(r.answers[i]->answered_at);
       for (const auto& f : r.answers[i]->files) {
         const std::string name = fmt::format("{}-{}-{}", q.position, f.id, storage::safe_file_name(f.name));
@@ -803,6 +805,9 @@ std::vector<std::string> export_request(const Env& env, const Request& r, const 
         }
         written.push_back(dir + "/" + name);
         entry["files"].push_back({{"name", f.name}, {"file", name}, {"sha256", f.sha256}, {"size", f.size}});
+      }
+      if (q.type == QuestionType::file) {
+        entry["answer"] = entry["files"]; // a file question's answer is its files
       }
     }
     questions.push_back(entry);

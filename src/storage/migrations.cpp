@@ -1,5 +1,7 @@
 #include "practice/storage/migrations.hpp"
 
+#include <algorithm>
+
 #include "practice/error.hpp"
 
 #include <fmt/format.h>
@@ -15,7 +17,7 @@ namespace {
 constexpr int64_t k_application_id = 0x50524143;
 
 // Forward-only. Never edit a migration once released: add the next one.
-constexpr std::array<std::string_view, 10> k_migrations = {
+constexpr std::array<std::string_view, 11> k_migrations = {
     // 1: firm, staff, accounts, contacts, the audit trail.
     R"sql(
 CREATE TABLE firm (
@@ -345,6 +347,73 @@ ALTER TABLE contacts ADD COLUMN language TEXT;
     R"sql(
 ALTER TABLE documents ADD COLUMN removed_at TEXT;
 )sql",
+    // 11: records name who acted as the audit trail does (kind and id beside
+    // the name), so output can show people as {id, name, email}. Existing rows
+    // are matched by email: staff first for what staff do (create, upload,
+    // request), contacts first for what clients do (answer, decide).
+    R"sql(
+ALTER TABLE requests ADD COLUMN created_by_kind TEXT NOT NULL DEFAULT 'system';
+ALTER TABLE requests ADD COLUMN created_by_id INTEGER;
+UPDATE requests SET created_by_id = (SELECT s.id FROM staff s WHERE s.email = requests.created_by
+    ORDER BY s.removed_at IS NOT NULL, s.id DESC LIMIT 1);
+UPDATE requests SET created_by_kind = 'staff' WHERE created_by_id IS NOT NULL;
+UPDATE requests SET created_by_id = (SELECT c.id FROM contacts c WHERE c.account_id = requests.account_id
+    AND c.email = requests.created_by ORDER BY c.removed_at IS NOT NULL, c.id DESC LIMIT 1)
+  WHERE created_by_id IS NULL;
+UPDATE requests SET created_by_kind = 'contact' WHERE created_by_id IS NOT NULL AND created_by_kind = 'system';
+UPDATE requests SET created_by_kind = CASE WHEN created_by = 'system' THEN 'system'
+    WHEN instr(created_by, '@') > 0 THEN 'third_party' ELSE 'os_user' END
+  WHERE created_by_id IS NULL;
+ALTER TABLE request_answers ADD COLUMN answered_by_kind TEXT NOT NULL DEFAULT 'system';
+ALTER TABLE request_answers ADD COLUMN answered_by_id INTEGER;
+UPDATE request_answers SET answered_by_id = (SELECT c.id FROM contacts c WHERE c.account_id = (SELECT r.account_id FROM request_questions q
+    JOIN requests r ON r.id = q.request_id WHERE q.id = request_answers.question_id)
+    AND c.email = request_answers.answered_by ORDER BY c.removed_at IS NOT NULL, c.id DESC LIMIT 1);
+UPDATE request_answers SET answered_by_kind = 'contact' WHERE answered_by_id IS NOT NULL;
+UPDATE request_answers SET answered_by_id = (SELECT s.id FROM staff s WHERE s.email = request_answers.answered_by
+    ORDER BY s.removed_at IS NOT NULL, s.id DESC LIMIT 1)
+  WHERE answered_by_id IS NULL;
+UPDATE request_answers SET answered_by_kind = 'staff' WHERE answered_by_id IS NOT NULL AND answered_by_kind = 'system';
+UPDATE request_answers SET answered_by_kind = CASE WHEN answered_by = 'system' THEN 'system'
+    WHEN instr(answered_by, '@') > 0 THEN 'third_party' ELSE 'os_user' END
+  WHERE answered_by_id IS NULL;
+ALTER TABLE documents ADD COLUMN uploaded_by_kind TEXT NOT NULL DEFAULT 'system';
+ALTER TABLE documents ADD COLUMN uploaded_by_id INTEGER;
+UPDATE documents SET uploaded_by_id = (SELECT s.id FROM staff s WHERE s.email = documents.uploaded_by
+    ORDER BY s.removed_at IS NOT NULL, s.id DESC LIMIT 1);
+UPDATE documents SET uploaded_by_kind = 'staff' WHERE uploaded_by_id IS NOT NULL;
+UPDATE documents SET uploaded_by_id = (SELECT c.id FROM contacts c WHERE c.account_id = documents.account_id
+    AND c.email = documents.uploaded_by ORDER BY c.removed_at IS NOT NULL, c.id DESC LIMIT 1)
+  WHERE uploaded_by_id IS NULL;
+UPDATE documents SET uploaded_by_kind = 'contact' WHERE uploaded_by_id IS NOT NULL AND uploaded_by_kind = 'system';
+UPDATE documents SET uploaded_by_kind = CASE WHEN uploaded_by = 'system' THEN 'system'
+    WHEN instr(uploaded_by, '@') > 0 THEN 'third_party' ELSE 'os_user' END
+  WHERE uploaded_by_id IS NULL;
+ALTER TABLE approvals ADD COLUMN requested_by_kind TEXT NOT NULL DEFAULT 'system';
+ALTER TABLE approvals ADD COLUMN requested_by_id INTEGER;
+UPDATE approvals SET requested_by_id = (SELECT s.id FROM staff s WHERE s.email = approvals.requested_by
+    ORDER BY s.removed_at IS NOT NULL, s.id DESC LIMIT 1);
+UPDATE approvals SET requested_by_kind = 'staff' WHERE requested_by_id IS NOT NULL;
+UPDATE approvals SET requested_by_id = (SELECT c.id FROM contacts c WHERE c.account_id = approvals.account_id
+    AND c.email = approvals.requested_by ORDER BY c.removed_at IS NOT NULL, c.id DESC LIMIT 1)
+  WHERE requested_by_id IS NULL;
+UPDATE approvals SET requested_by_kind = 'contact' WHERE requested_by_id IS NOT NULL AND requested_by_kind = 'system';
+UPDATE approvals SET requested_by_kind = CASE WHEN requested_by = 'system' THEN 'system'
+    WHEN instr(requested_by, '@') > 0 THEN 'third_party' ELSE 'os_user' END
+  WHERE requested_by_id IS NULL;
+ALTER TABLE approvals ADD COLUMN decided_by_kind TEXT NOT NULL DEFAULT 'system';
+ALTER TABLE approvals ADD COLUMN decided_by_id INTEGER;
+UPDATE approvals SET decided_by_id = (SELECT c.id FROM contacts c WHERE c.account_id = approvals.account_id
+    AND c.email = approvals.decided_by ORDER BY c.removed_at IS NOT NULL, c.id DESC LIMIT 1);
+UPDATE approvals SET decided_by_kind = 'contact' WHERE decided_by_id IS NOT NULL;
+UPDATE approvals SET decided_by_id = (SELECT s.id FROM staff s WHERE s.email = approvals.decided_by
+    ORDER BY s.removed_at IS NOT NULL, s.id DESC LIMIT 1)
+  WHERE decided_by_id IS NULL;
+UPDATE approvals SET decided_by_kind = 'staff' WHERE decided_by_id IS NOT NULL AND decided_by_kind = 'system';
+UPDATE approvals SET decided_by_kind = CASE WHEN decided_by = 'system' THEN 'system'
+    WHEN instr(decided_by, '@') > 0 THEN 'third_party' ELSE 'os_user' END
+  WHERE decided_by_id IS NULL AND decided_by IS NOT NULL;
+)sql",
 };
 
 int64_t pragma_int(Database& db, std::string_view pragma) {
@@ -358,7 +427,9 @@ int latest_schema_version() { return static_cast<int>(k_migrations.size()); }
 
 int schema_version(Database& db) { return static_cast<int>(pragma_int(db, "user_version")); }
 
-int apply_migrations(Database& db) {
+int apply_migrations(Database& db) { return apply_migrations(db, latest_schema_version()); }
+
+int apply_migrations(Database& db, int target) {
   const int current = schema_version(db);
   const int64_t app_id = pragma_int(db, "application_id");
   if (app_id != k_application_id && (app_id != 0 || current != 0)) {
@@ -371,7 +442,7 @@ int apply_migrations(Database& db) {
                       "upgrade practice");
   }
   int applied = 0;
-  for (int version = current + 1; version <= latest_schema_version(); ++version) {
+  for (int version = current + 1; version <= std::min(target, latest_schema_version()); ++version) {
     Transaction tx(db, TxMode::write);
     // Another process may have migrated while we waited for the lock.
     if (schema_version(db) >= version) {

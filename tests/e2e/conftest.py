@@ -92,6 +92,16 @@ def firm(practice):
     return practice
 
 
+def who(record, field="actor"):
+    """A person field of a JSON record ({id, name, email}, or null for the
+    system) as the audit trail names them: the email, else the name (an OS
+    user), else the kind ("system")."""
+    person = record[field]
+    if person is None:
+        return record[field + "_kind"]
+    return person["email"] or person["name"]
+
+
 def assert_refused(p: Practice, code: int, *args, contains=None, **kw):
     """The command fails with `code`, one error line (plus an optional hint),
     nothing on stdout, and the database unchanged."""

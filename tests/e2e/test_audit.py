@@ -1,5 +1,5 @@
 """The tamper-evident audit trail."""
-from conftest import BIN, assert_refused
+from conftest import BIN, assert_refused, who
 
 
 def test_every_change_is_audited_with_its_actor_and_time(firm):
@@ -11,7 +11,7 @@ def test_every_change_is_audited_with_its_actor_and_time(firm):
     firm.ok("--as", "Bob", "contact", "edit", "j@smith.test", "--portal", "on")
     firm.ok("account", "archive", "Smith")
     log = firm.json("audit")
-    summary = [(e["actor"], e["item"], e["action"]) for e in log]
+    summary = [(who(e), e["item"], e["action"]) for e in log]
     assert summary == [
         ("root" if summary[0][0] == "root" else summary[0][0], "firm:1", "created"),
         (summary[1][0], "staff:1", "created"),
@@ -24,7 +24,10 @@ def test_every_change_is_audited_with_its_actor_and_time(firm):
     ]
     assert log[3]["at"] == "2026-03-01T09:00:00Z"
     assert log[6]["details"] == {"changed": {"portal": [False, True]}}
-    assert log[0]["actor_kind"] == "os_user" and log[2]["actor_kind"] == "staff"
+    assert log[0]["actor_kind"] == "os_user" and log[0]["actor"]["id"] is None and log[0]["actor"]["email"] is None
+    # A staff actor is the staff member as they are now: id, name, email.
+    assert log[2]["actor_kind"] == "staff" and log[2]["actor"] == {"id": 1, "name": "Alice Silva",
+                                                                   "email": "alice@acme.test"}
     # Filters.
     assert [e["id"] for e in firm.json("audit", "--account", "Smith")] == [4, 5, 6, 7, 8]
     assert [e["action"] for e in firm.json("audit", "--item", "contact:1")] == ["created", "edited"]

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import BIN, assert_refused
+from conftest import BIN, assert_refused, who
 from mailserver import SmtpServer, smtp_config
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -87,7 +87,7 @@ def test_outbox_test_with_the_server_down_exits_69_with_the_reason(firm):
     first = error_lines(r)[0]
     assert "not sent" in first and "connect" in first.lower(), r
     # What was not sent stays queued for `outbox flush`, as flush leaves it.
-    assert {m["state"] for m in outbox(firm)} == {"queued"}
+    assert {m["status"] for m in outbox(firm)} == {"queued"}
 
 
 def test_outbox_test_refused_starttls_exits_69(firm, servers):
@@ -218,7 +218,7 @@ def test_firm_show_and_edit(firm, tmp_path):
     firm.ok("outbox", "test", "--to", "a@client.test")
     assert from_header(eml) == ("Acme & Co", "hello@acme.test")
     [entry] = [e for e in firm.json("audit", "--item", "firm:1") if e["action"] == "edited"]
-    assert entry["actor"] == "alice@acme.test"
+    assert who(entry) == "alice@acme.test"
     assert entry["details"]["changed"]["name"] == ["Acme CPA", "Acme & Co"]
     assert_refused(firm, 65, "firm", "edit", "--email", "not-an-address", contains="not a valid email")
     assert_refused(firm, 64, "firm", "edit")

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import assert_refused
+from conftest import assert_refused, who
 from mailserver import SmtpServer, smtp_config
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -56,10 +56,11 @@ def test_the_hands_free_loop(office):
     assert after["stage"] == "Preparation" and after["blocked_by"] == []
     assert office.json("job", "list", "--blocked") == []
     moves = [e for e in office.json("audit", "--item", f"job:{job['id']}") if e["action"] == "moved"]
-    assert [(m["actor"], m["details"]["cause"], m["details"]["to"]) for m in moves] == [
+    assert [(who(m), m["details"]["cause"], m["details"]["to"]) for m in moves] == [
         ("alice@acme.test", "manual", "Missing information"),
         ("system", "automove", "Preparation"),
     ]
+    assert moves[1]["actor"] is None and moves[1]["actor_kind"] == "system"
     assert moves[1]["details"]["trigger"] == f"request:{rid} submitted"
 
 

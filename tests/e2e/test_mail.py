@@ -56,7 +56,7 @@ def test_a_test_message_reaches_the_server(mailfirm, servers):
     assert msg["to"] == ["maria@ionescu.test"]
     assert msg["mail_from"] == "office@acme.test"
     row = mailfirm.json("outbox", "show", str(r["ids"][0]))
-    assert row["state"] == "sent" and row["attempts"] == 1 and row["last_code"] == 250
+    assert row["status"] == "sent" and row["attempts"] == 1 and row["last_code"] == 250
     assert msg["message_id"] == row["message_id"]
     # EHLO carries the firm's domain, not the machine's name.
     assert srv.events("ehlo")[0]["name"] == "acme.test"
@@ -79,7 +79,7 @@ def test_parallel_connections_deliver_each_message_once(mailfirm, servers):
     got = sorted(m["to"][0] for m in srv.messages())
     assert got == sorted(f"c{i}@client.test" for i in range(200))
     assert len(srv.events("ehlo")) == 4
-    assert all(r["attempts"] == 1 and r["state"] == "sent" for r in outbox(mailfirm))
+    assert all(r["attempts"] == 1 and r["status"] == "sent" for r in outbox(mailfirm))
 
 
 def test_a_relay_allowing_fewer_connections_gets_fewer_not_a_stopped_run(mailfirm, servers):
@@ -111,7 +111,7 @@ def test_451_on_ten_percent_of_1000_all_delivered_after_retries(mailfirm, server
                          f"2026-03-03T{now - 24:02d}:00:00Z", "outbox", "flush")
         assert r.code in (0, 75), r
     rows = outbox(mailfirm)
-    assert {r["state"] for r in rows} == {"sent"}
+    assert {r["status"] for r in rows} == {"sent"}
     assert len(rows) == 1000
     retried = [r for r in rows if r["attempts"] >= 2]
     assert len(retried) == len({e["message_id"] for e in srv.events("reject")})
@@ -147,7 +147,7 @@ def test_server_down_for_a_whole_run_then_back(mailfirm, servers):
     assert flush.code == 75, flush
     assert flush.json["failed"] == 0
     rows = outbox(mailfirm)
-    assert {x["state"] for x in rows} == {"queued"} and {x["attempts"] for x in rows} == {0}
+    assert {x["status"] for x in rows} == {"queued"} and {x["attempts"] for x in rows} == {0}
     srv = servers(port=port)
     assert mailfirm.json("outbox", "flush")["sent"] == 20
     assert len(srv.messages()) == 20
@@ -172,7 +172,7 @@ def test_connection_dropped_after_the_final_dot(mailfirm, servers):
     assert len(first) == 1 and len(second) == 1
     assert first[0]["message_id"] == second[0]["message_id"] == row["message_id"]
     done = mailfirm.json("outbox", "show", str(row["id"]))
-    assert done["state"] == "sent" and done["uncertain"] == 1
+    assert done["status"] == "sent" and done["uncertain"] == 1
 
 
 def test_reply_timeout_on_message_1_of_5_does_not_hold_up_the_rest(mailfirm, servers):
@@ -258,7 +258,7 @@ def test_server_without_starttls_is_refused_when_tls_is_required(mailfirm, serve
     r = mailfirm.run("outbox", "flush")
     assert r.code == 69, r
     assert not srv.events("rcpt") and not srv.messages()
-    assert outbox(mailfirm)[0]["state"] == "queued"
+    assert outbox(mailfirm)[0]["status"] == "queued"
 
 
 def test_untrusted_certificate_is_refused(mailfirm, servers, ca):
@@ -373,7 +373,7 @@ def test_kills_during_flush_lose_nothing_and_duplicate_at_most_once_per_kill(mai
     final = mailfirm.run("--json", "outbox", "flush")
     assert final.code == 0, final
     rows = outbox(mailfirm)
-    assert len(rows) == count and {r["state"] for r in rows} == {"sent"}
+    assert len(rows) == count and {r["status"] for r in rows} == {"sent"}
     got = [m["message_id"] for m in srv.messages()]
     assert set(got) == {r["message_id"] for r in rows}  # nothing lost
     assert len(got) - count <= kills  # at most one extra copy per kill

@@ -148,8 +148,8 @@ def test_an_older_reminder_waiting_for_a_recipient_is_superseded_by_the_newer_on
     assert jane["date"] == when(at(8))
 
     rows = [x for x in office.json("outbox", "--limit", "100") if x["kind"] == "reminder"]
-    [cancelled] = [x for x in rows if x["state"] == "cancelled"]
-    assert cancelled["to"] == "jane@smith.test"
+    [cancelled] = [x for x in rows if x["status"] == "cancelled"]
+    assert cancelled["email"] == "jane@smith.test"
     assert cancelled["last_reply"].startswith("superseded by reminder 2 (outbox ")
     assert "superseded by reminder 2" in office.ok("outbox", "--status", "cancelled").out
     audit = [e for e in office.json("audit", "--item", f"request:{rid}") if e["action"] == "reminder_cancelled"]
@@ -174,7 +174,7 @@ def test_a_relay_that_answers_the_final_dot_after_35_seconds_gets_one_copy(firm,
     assert flush.code == 0 and flush.json["claimed"] == 0, flush
     assert len(srv.messages()) == 1
     [row] = firm.json("outbox")
-    assert (row["state"], row["attempts"], row["uncertain"]) == ("sent", 1, 0)
+    assert (row["status"], row["attempts"], row["uncertain"]) == ("sent", 1, 0)
 
 
 def test_a_message_past_its_final_dot_when_the_run_was_killed_is_flagged_uncertain(firm, servers):
@@ -198,7 +198,7 @@ def test_a_message_past_its_final_dot_when_the_run_was_killed_is_flagged_uncerta
     r = firm.run("--json", "--now", at(1, 11), "outbox", "flush")
     assert r.code == 0 and r.json["sent"] == 1, r
     [row] = firm.json("outbox")
-    assert row["state"] == "sent" and row["uncertain"] == 1
+    assert row["status"] == "sent" and row["uncertain"] == 1
     assert "sent (uncertain)" in firm.ok("outbox").out
     assert "sent (uncertain)" in firm.ok("outbox", "show", str(row["id"])).out
     # Both copies are the same message: one Message-ID, one Date.
@@ -213,7 +213,7 @@ def test_the_outbox_shows_the_servers_reply_once_and_the_reason_for_a_refusal(fi
     firm.write_config('user = "alice@acme.test"\n' + smtp_config(port))
     firm.run("--now", at(1), "outbox", "test", "--to", "a@client.test")  # nobody listening
     [refused] = firm.json("outbox")
-    assert refused["state"] == "queued" and refused["attempts"] == 0
+    assert refused["status"] == "queued" and refused["attempts"] == 0
     assert refused["last_code"] is None and "connect" in refused["last_reply"].lower()
     assert " ms" not in refused["last_reply"]
     line = firm.ok("outbox").out.splitlines()[1]
@@ -230,6 +230,6 @@ def test_the_outbox_shows_the_servers_reply_once_and_the_reason_for_a_refusal(fi
     firm.write_config('user = "alice@acme.test"\n' + smtp_config(srv.port, "starttls"))
     firm.run("--now", at(1), "outbox", "flush")
     [again] = [x for x in firm.json("outbox") if x["id"] == refused["id"]]
-    assert again["state"] == "queued" and again["attempts"] == 0
+    assert again["status"] == "queued" and again["attempts"] == 0
     assert again["last_code"] is None and "STARTTLS" in again["last_reply"]
     assert "STARTTLS" in firm.ok("outbox", "show", str(again["id"])).out

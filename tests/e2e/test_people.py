@@ -1,5 +1,5 @@
 """staff, account and contact commands, as a new user would try them."""
-from conftest import assert_refused
+from conftest import assert_refused, who
 
 
 def test_first_staff_member_is_owner_and_needs_no_actor(practice):
@@ -44,7 +44,7 @@ def test_actor_resolution(firm):
     firm.ok("--as", "Bob", "account", "add", "Smith")
     firm.write_config('user = "bob@acme.test"\n')
     firm.ok("account", "add", "Jones", env={"PRACTICE_USER": ""})
-    actors = [e["actor"] for e in firm.json("audit") if e["action"] == "created" and e["item"].startswith("account")]
+    actors = [who(e) for e in firm.json("audit") if e["action"] == "created" and e["item"].startswith("account")]
     assert actors == ["bob@acme.test", "bob@acme.test"]
 
 

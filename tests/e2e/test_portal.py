@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import BIN, Practice
+from conftest import BIN, Practice, who
 from mailserver import SmtpServer, smtp_config
 from portal_support import PortalServer, csrf_of, link_path
 
@@ -134,7 +134,7 @@ def wait_for(what, timeout=10.0):
 
 def settle(p):
     """Waits until the portal's mail thread has delivered what it was handed."""
-    wait_for(lambda: not [r for r in p.json("outbox", "--limit", "1000") if r["state"] in ("queued", "sending")])
+    wait_for(lambda: not [r for r in p.json("outbox", "--limit", "1000") if r["status"] in ("queued", "sending")])
 
 
 def assert_secured(headers):
@@ -378,16 +378,16 @@ def test_approve_redirects_and_tells_the_firm(office, portal):
     status, h, body = srv.post(path + "/approve", {"csrf": csrf})
     assert status == 303 and h["location"] == path and body == b""
     shown = office.json("approval", "show", aid)
-    assert shown["status"] == "approved" and shown["decided_by"] == "giulia@rossi.test"
+    assert shown["status"] == "approved" and who(shown, "decided_by") == "giulia@rossi.test"
     page = srv.get(path)[2]
     assert b"You approved this on" in page and b"<form" not in page
     # The firm is told (queued in the outbox, delivered by the portal's mail thread).
-    notices = [r for r in office.json("outbox", "--limit", "1000") if r["to"] == "office@acme.test"]
+    notices = [r for r in office.json("outbox", "--limit", "1000") if r["email"] == "office@acme.test"]
     assert len(notices) == 1 and notices[0]["item"] == f"approval:{aid}"
     wait_for(lambda: mails(office, "office@acme.test"))
     log = office.json("audit", "--item", f"approval:{aid}")
     [row] = [e for e in log if e["action"] == "approved"]
-    assert row["actor_kind"] == "contact" and row["actor"] == "giulia@rossi.test"
+    assert row["actor_kind"] == "contact" and who(row) == "giulia@rossi.test"
     assert row["details"]["via"] == "portal"
 
 
@@ -403,10 +403,10 @@ def test_disapprove_with_reasons_and_a_comment(office, portal):
     assert shown["comment"] == "Call me"
     page = srv.get(path)[2]
     assert b"You disapproved this on" in page and b"<li>Missing page 3</li>" in page and b"<form" not in page
-    notices = [r for r in office.json("outbox", "--limit", "1000") if r["to"] == "office@acme.test"]
+    notices = [r for r in office.json("outbox", "--limit", "1000") if r["email"] == "office@acme.test"]
     assert len(notices) == 1 and notices[0]["item"] == f"approval:{aid}"
     [row] = [e for e in office.json("audit", "--item", f"approval:{aid}") if e["action"] == "disapproved"]
-    assert (row["actor_kind"], row["actor"], row["details"]["via"]) == ("contact", "giulia@rossi.test", "portal")
+    assert (row["actor_kind"], who(row), row["details"]["via"]) == ("contact", "giulia@rossi.test", "portal")
 
 
 def test_approve_as_json(office, portal):
@@ -925,7 +925,7 @@ def test_sign_in_with_an_emailed_code(office, portal):
     code, csrf = ask_code(office, srv, path, "john@smith.test")
     assert re.fullmatch(r"\d{6}", code)
     [row] = [r for r in office.json("outbox", "--limit", "1000") if r["kind"] == "portal_code"]
-    assert row["to"] == "john@smith.test" and row["state"] == "sent"
+    assert row["email"] == "john@smith.test" and row["status"] == "sent"
     wrong = "%06d" % ((int(code) + 1) % 1000000)
     status, h, page = srv.post("/login", {"csrf": csrf, "link": tok, "code": wrong})
     assert status == 422 and "set-cookie" not in h
@@ -948,13 +948,13 @@ def test_sign_in_with_an_emailed_code(office, portal):
     assert srv.post(f"{path}/answers/1", {"csrf": csrf, "value": "My answer"}, headers=session)[0] == 303
     assert answers(office, rid) == ["My answer"]
     rows = [e for e in office.json("audit", "--item", f"request:{rid}") if e["actor_kind"] != "staff"]
-    assert rows and all((e["actor_kind"], e["actor"], e["details"]["via"]) == ("contact", "john@smith.test",
+    assert rows and all((e["actor_kind"], who(e), e["details"]["via"]) == ("contact", "john@smith.test",
                                                                               "portal") for e in rows)
     # Sign-in is audited, the code is not in any of it.
     rows = [e for e in office.json("audit", "--item", "contact:1") if e["actor_kind"] != "staff"]
     assert [e["action"] for e in rows] == ["code_sent", "code_wrong", "signed_in"]
     for e in rows:
-        assert (e["actor_kind"], e["actor"], e["details"]["via"]) == ("contact", "john@smith.test", "portal")
+        assert (e["actor_kind"], who(e), e["details"]["via"]) == ("contact", "john@smith.test", "portal")
     # Logout ends it; a forged logout does not.
     home = srv.get("/", headers=session)[2]
     for bad in ({}, {"csrf": WRONG_CSRF}, {"csrf": csrf}):
@@ -1058,7 +1058,7 @@ def test_sign_in_from_an_approval_link(office, portal):
     assert status == 200 and body == b"%PDF-1.4 the return" and h["content-disposition"].startswith("attachment")
     assert srv.post(apath + "/approve", {"csrf": csrf}, headers=session)[0] == 303
     shown = office.json("approval", "show", aid)
-    assert shown["status"] == "approved" and shown["decided_by"] == "john@smith.test"
+    assert shown["status"] == "approved" and who(shown, "decided_by") == "john@smith.test"
 
 
 def test_the_session_cookie_over_https(office, portal):
@@ -1208,10 +1208,10 @@ def test_portal_actions_are_audited_as_the_client_and_tell_the_firm(office, port
     assert len(rows) >= 4 and "submitted" in [e["action"] for e in rows]
     assert "file_removed" in [e["action"] for e in rows]
     for e in rows:
-        assert (e["actor_kind"], e["actor"], e["details"].get("via")) == ("contact", "john@smith.test", "portal"), e
+        assert (e["actor_kind"], who(e), e["details"].get("via")) == ("contact", "john@smith.test", "portal"), e
     # The firm hears of the submission: its notify address (and assigned staff), queued and delivered.
     notices = [r for r in office.json("outbox", "--limit", "1000") if r["item"] == f"request:{rid}"
-               and r["to"] == "office@acme.test"]
+               and r["email"] == "office@acme.test"]
     assert len(notices) == 1
     wait_for(lambda: [m for m in mails(office, "office@acme.test") if "Missing details" in m["Subject"]])
     # A third party with a no-login link acts as a third party.
@@ -1221,7 +1221,7 @@ def test_portal_actions_are_audited_as_the_client_and_tell_the_firm(office, port
     rows = [e for e in office.json("audit", "--item", f"request:{third}") if e["actor_kind"] != "staff"]
     assert {e["action"] for e in rows} >= {"submitted"}
     for e in rows:
-        assert (e["actor_kind"], e["actor"], e["details"].get("via")) == ("third_party", "helper@spouse.test",
+        assert (e["actor_kind"], who(e), e["details"].get("via")) == ("third_party", "helper@spouse.test",
                                                                          "portal"), e
     assert office.json("audit", "--verify")
 
@@ -1485,8 +1485,8 @@ def test_twenty_clients_at_once_while_reminders_go_out(office, portal):
     assert flush.returncode == 0, err
     assert submitted == [200] * 20
     settle(office)
-    notices = [r for r in office.json("outbox", "--limit", "1000") if r["to"] == "office@acme.test"]
-    assert len(notices) == 20 and {r["state"] for r in notices} == {"sent"}
+    notices = [r for r in office.json("outbox", "--limit", "1000") if r["email"] == "office@acme.test"]
+    assert len(notices) == 20 and {r["status"] for r in notices} == {"sent"}
     delivered = [m for m in mails(office, "office@acme.test")]
     assert len(delivered) == 20 and len({m["Message-ID"] for m in delivered}) == 20
     assert len([e for e in office.srv.messages() if e["to"][0].startswith("slow1-")]) == 2

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import assert_refused
+from conftest import assert_refused, who
 from mailserver import SmtpServer, smtp_config
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -153,7 +153,7 @@ def test_answers_autosave_and_freeze_questions(office, tmp_path):
     assert notices == {"office@acme.test", "bob@acme.test"}
     assert_refused(office, 65, "request", "answer", rid, "--question", "5", "--value", "late")
     log = office.json("audit", "--item", f"request:{rid}")
-    actions = [(e["actor"], e["action"]) for e in log]
+    actions = [(who(e), e["action"]) for e in log]
     assert ("maria@ionescu.test", "started") in actions and ("maria@ionescu.test", "submitted") in actions
     assert any(e["actor_kind"] == "contact" and e["details"].get("entered_by") == "alice@acme.test"
                for e in log)

@@ -28,7 +28,7 @@ struct Document {
   std::optional<std::string> description;
   std::string sha256;
   int64_t size = 0;
-  std::string uploaded_by;
+  audit::Person uploaded_by;
   util::TimePoint uploaded_at;
   std::optional<util::TimePoint> removed_at; // set: gone from lists, shown and served to nobody
 };
@@ -45,9 +45,9 @@ struct Approval {
   requests::Reminders reminders;
   int reminders_sent = 0;
   std::optional<util::TimePoint> last_notified_at;
-  std::string requested_by;
+  audit::Person requested_by;
   util::TimePoint requested_at;
-  std::optional<std::string> decided_by;
+  std::optional<audit::Person> decided_by;
   std::optional<util::TimePoint> decided_at;
   std::vector<std::string> reasons;
   std::optional<std::string> comment;

@@ -22,4 +22,14 @@ struct Actor {
   static Actor system() { return {ActorKind::system, std::nullopt, "system"}; }
 };
 
+// Someone a record names as having acted (created, uploaded, requested,
+// decided, answered): the actor as the record stores them, with the staff
+// member's or contact's name and email as they are now (unset for the
+// system, a third party's name, an OS user's email).
+struct Person {
+  Actor actor;
+  std::optional<std::string> name;
+  std::optional<std::string> email;
+};
+
 } // namespace practice::audit

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "practice/audit/actor.hpp"
 #include "practice/util/time.hpp"
 
 #include <cstdint>
@@ -63,7 +64,7 @@ struct AttachedFile {
 
 struct Answer {
   std::string value; // JSON text: a string, or an array for multichoice and file
-  std::string answered_by;
+  audit::Person answered_by;
   util::TimePoint answered_at;
   std::vector<AttachedFile> files;
 };
@@ -80,7 +81,7 @@ struct Request {
   Reminders reminders;
   int reminders_sent = 0;
   std::optional<util::TimePoint> last_notified_at;
-  std::string created_by;
+  audit::Person created_by;
   util::TimePoint created_at;
   std::optional<util::TimePoint> sent_at;
   std::optional<util::TimePoint> submitted_at;

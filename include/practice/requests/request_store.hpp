@@ -38,7 +38,7 @@ public:
   // The request's recipient with this address (any case), or nullopt.
   std::optional<Recipient> find_recipient(int64_t request_id, const std::string& email);
 
-  void save_answer(int64_t question_id, const std::string& value, const std::string& by,
+  void save_answer(int64_t question_id, const std::string& value, const audit::Actor& by,
                    util::TimePoint at);
   void add_answer_file(int64_t question_id, const std::string& sha256, const std::string& name,
                        int64_t size, util::TimePoint at);

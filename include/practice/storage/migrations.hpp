@@ -15,5 +15,7 @@ int schema_version(Database& db);
 // ConfigError when the file belongs to another application or was written by
 // a newer practice.
 int apply_migrations(Database& db);
+// The same, up to schema `version` only (tests of a migration's backfill).
+int apply_migrations(Database& db, int target);
 
 } // namespace practice::storage

@@ -83,7 +83,11 @@ TEST_CASE("a client answers and submits a request of their account, audited as t
   auto r = app::save_answer(s, w.env, w.sent.id, text_answer(1, "DE123"));
   CHECK(r.status == Status::in_progress);
   REQUIRE(r.answers[0]);
-  CHECK(r.answers[0]->answered_by == "john@smith.test");
+  // Who answered: the contact, with their current name and email.
+  CHECK(r.answers[0]->answered_by.actor.kind == audit::ActorKind::contact);
+  CHECK(r.answers[0]->answered_by.actor.id == w.john.id);
+  CHECK(r.answers[0]->answered_by.email == "john@smith.test");
+  CHECK(r.answers[0]->answered_by.name.has_value());
   AnswerInput files;
   files.position = 2;
   files.files = {w.file("jan.pdf", "january")};
@@ -127,7 +131,10 @@ TEST_CASE("a third party answers and submits a request without login, audited as
     CHECK(rows[0].actor.name == "advisor@other.test");
     CHECK(test::details_of(rows[0]).value("via", "") == "portal");
   }
-  CHECK(get_request(*f.db, r.id).answers[0]->answered_by == "advisor@other.test");
+  const auto by = get_request(*f.db, r.id).answers[0]->answered_by;
+  CHECK(by.actor.kind == audit::ActorKind::third_party);
+  CHECK(by.email == "advisor@other.test");
+  CHECK_FALSE(by.name);
 }
 
 TEST_CASE("a client's submission moves the job on; the move is the system's", "[portal][actions][automove]") {

@@ -45,8 +45,8 @@ TEST_CASE("missing required answers are named by position; optional ones are not
   qs[2].required = false;
   std::vector<std::optional<Answer>> answers(3);
   CHECK(missing_required(qs, answers) == std::vector<int>{1, 2});
-  answers[0] = Answer{"\"x\"", "a", {}, {}};
-  answers[1] = Answer{"[]", "a", {}, {}}; // a file answer without files is no answer
+  answers[0] = Answer{"\"x\"", {}, {}, {}};
+  answers[1] = Answer{"[]", {}, {}, {}}; // a file answer without files is no answer
   CHECK(missing_required(qs, answers) == std::vector<int>{2});
 }
 

@@ -91,6 +91,37 @@ TEST_CASE("migrations are idempotent and a newer schema is refused") {
   std::filesystem::remove_all(dir);
 }
 
+TEST_CASE("migration 11 tells who acted from the names records kept: staff, contact, third party, system") {
+  Database db(":memory:", OpenMode::create);
+  apply_migrations(db, 10);
+  db.exec(R"sql(
+INSERT INTO staff (id, name, email, role, created_at) VALUES (1, 'Alice', 'alice@acme.test', 'owner', 't');
+INSERT INTO accounts (id, name, type, created_at) VALUES (1, 'Smith', 'individual', 't');
+INSERT INTO contacts (id, account_id, name, email, created_at) VALUES (7, 1, 'John', 'john@smith.test', 't');
+-- Alice is a contact of the account too: what staff do is hers as staff, what clients do hers as a contact.
+INSERT INTO contacts (id, account_id, name, email, created_at) VALUES (8, 1, 'Alice', 'ALICE@acme.test', 't');
+INSERT INTO requests (id, account_id, title, created_by, created_at, last_activity_at) VALUES
+  (1, 1, 'a', 'alice@acme.test', 't', 't'), (2, 1, 'b', 'system', 't', 't'), (3, 1, 'c', 'root', 't', 't');
+INSERT INTO request_questions (id, request_id, position, type, prompt) VALUES
+  (1, 1, 1, 'text', 'q'), (2, 1, 2, 'text', 'q'), (3, 1, 3, 'text', 'q');
+INSERT INTO request_answers (question_id, value, answered_by, answered_at) VALUES
+  (1, '"x"', 'john@smith.test', 't'), (2, '"x"', 'alice@acme.test', 't'), (3, '"x"', 'bank@bank.test', 't');
+)sql");
+  apply_migrations(db);
+  const auto rows = [&](const char* sql) {
+    std::vector<std::string> out;
+    Statement s(db, sql);
+    while (s.step()) {
+      out.push_back(s.text(0) + ":" + (s.is_null(1) ? std::string("-") : std::to_string(s.int64(1))));
+    }
+    return out;
+  };
+  CHECK(rows("SELECT created_by_kind, created_by_id FROM requests ORDER BY id") ==
+        std::vector<std::string>{"staff:1", "system:-", "os_user:-"});
+  CHECK(rows("SELECT answered_by_kind, answered_by_id FROM request_answers ORDER BY question_id") ==
+        std::vector<std::string>{"contact:7", "contact:8", "third_party:-"});
+}
+
 TEST_CASE("a foreign SQLite file is refused") {
   Database db(":memory:", OpenMode::create);
   db.exec("CREATE TABLE t (x); PRAGMA user_version=3");
