@@ -1,6 +1,7 @@
 #include "practice/app/doctor.hpp"
 
 #include "practice/audit/audit_log.hpp"
+#include "practice/mail/mailer.hpp"
 #include "practice/storage/database.hpp"
 #include "practice/storage/file_store.hpp"
 #include "practice/storage/migrations.hpp"
@@ -148,6 +149,44 @@ std::vector<DoctorCheck> run_doctor(const DoctorInputs& in) {
   out.push_back(check_key(in.key_path));
   out.push_back(check_config(in));
   return out;
+}
+
+DoctorCheck check_mail(const config::Config& config, const std::string& base_dir, const std::string& helo_domain) {
+  if (!config.mail_transport) {
+    return fail("mail", ErrorKind::mail_unavailable, "no [mail] transport is set: every email stays queued",
+                "set [mail] transport = \"smtp\" with [smtp] url, or \"file\"");
+  }
+  if (*config.mail_transport == "file") {
+    std::string dir = config.mail_dir;
+    if (dir.empty() || dir.front() != '/') {
+      dir = base_dir + "/" + dir;
+    }
+    if (::access(dir.c_str(), W_OK | X_OK) != 0) {
+      return fail("mail", ErrorKind::mail_unavailable,
+                  fmt::format("the file transport cannot write to {}: {}", dir, std::strerror(errno)),
+                  "create the folder, or set [mail] dir");
+    }
+    return pass("mail", fmt::format("the file transport writes to {}", dir));
+  }
+  mail::SmtpSettings settings;
+  mail::SessionCheck r;
+  try {
+    settings = mail::smtp_settings(config, helo_domain);
+    r = mail::check_smtp_session(settings);
+  } catch (const Error& e) {
+    return fail("mail", e.kind(), e.what(), e.hint()); // a bad URL, no password source
+  }
+  const bool tls = settings.url.rfind("smtps://", 0) == 0 || settings.security != "none";
+  const std::string steps = fmt::format("{}{}", tls ? (settings.url.rfind("smtps://", 0) == 0 ? "TLS, EHLO" : "EHLO, STARTTLS")
+                                                    : "EHLO (no TLS)",
+                                        settings.username ? ", AUTH" : "");
+  if (r.outcome == mail::Outcome::sent) {
+    return pass("mail", fmt::format("{}: {} and NOOP accepted, no message sent ({})", settings.url, steps,
+                                    r.detail.empty() ? "no reply text" : r.detail));
+  }
+  const bool later = r.outcome == mail::Outcome::stop_temp || r.outcome == mail::Outcome::temporary;
+  return fail("mail", later ? ErrorKind::busy : ErrorKind::mail_unavailable, fmt::format("{}: {}", settings.url, r.detail),
+              later ? "the server asked to try later" : "check [smtp] in config.toml against the server's reply");
 }
 
 } // namespace practice::app

@@ -6,6 +6,8 @@
 #include "practice/app/workspace.hpp"
 #include "practice/config/config.hpp"
 #include "practice/error.hpp"
+#include "practice/mail/mailer.hpp"
+#include "practice/mail/message.hpp"
 #include "practice/storage/backup.hpp"
 #include "practice/util/time.hpp"
 
@@ -35,7 +37,20 @@ storage::FirmPaths firm_paths(Context& ctx) {
   return {ctx.db_path(), ctx.link_key_path(), app::files_root_for(ctx.db_path())};
 }
 
-void run_doctor(Context& ctx) {
+// The `--mail` check: the firm's domain (for EHLO) from the database when it opens.
+app::DoctorCheck mail_check(Context& ctx) {
+  std::string helo = "localhost";
+  try {
+    helo = ctx.read([&](storage::Database& db) {
+      return mail::domain_of(mail::mail_settings(db, ctx.config()).from.email);
+    });
+  } catch (const Error&) {
+    // A database that does not open is the database check's to report.
+  }
+  return app::check_mail(ctx.config(), ctx.base_dir(), helo);
+}
+
+void run_doctor(Context& ctx, bool with_mail) {
   app::DoctorInputs in{ctx.db_path(), ctx.link_key_path(), app::files_root_for(ctx.db_path()), ctx.config_path(),
                        std::nullopt};
   try {
@@ -43,7 +58,10 @@ void run_doctor(Context& ctx) {
   } catch (const Error& e) {
     in.config_error = e.what();
   }
-  const auto checks = app::run_doctor(in);
+  auto checks = app::run_doctor(in);
+  if (with_mail && !in.config_error) {
+    checks.push_back(mail_check(ctx));
+  }
   const app::DoctorCheck* first_failed = nullptr;
   int failed = 0;
   for (const auto& c : checks) {
@@ -176,11 +194,19 @@ void run_config_show(Context& ctx) {
   ctx.out.print_table(t);
 }
 
-void run_config_check(Context& ctx) {
+void run_config_check(Context& ctx, bool with_mail) {
   const std::string path = ctx.config_path();
   const auto problems = config::check_config(path, missing_config(ctx));
+  std::optional<app::DoctorCheck> mail;
+  if (with_mail && problems.empty()) {
+    mail = mail_check(ctx);
+  }
   if (ctx.out.json()) {
-    ctx.out.print_json({{"path", path}, {"ok", problems.empty()}, {"problems", problems}});
+    json j = {{"path", path}, {"ok", problems.empty() && (!mail || mail->ok)}, {"problems", problems}};
+    if (mail) {
+      j["mail"] = {{"ok", mail->ok}, {"detail", mail->detail}};
+    }
+    ctx.out.print_json(j);
   } else {
     for (const auto& p : problems) {
       ctx.out.print_line(p);
@@ -190,8 +216,14 @@ void run_config_check(Context& ctx) {
     throw ConfigError(fmt::format("{} has {} {}", path, problems.size(), problems.size() == 1 ? "problem" : "problems"),
                       "'man 5 practice.toml' lists every key");
   }
+  if (mail && !mail->ok) {
+    throw Error(mail->kind, fmt::format("mail cannot go out: {}", mail->detail), mail->hint);
+  }
   if (!ctx.out.json()) {
     ctx.out.print_line(fmt::format("{}: every key is known and valid", path));
+    if (mail) {
+      ctx.out.print_line(fmt::format("mail: {}", mail->detail));
+    }
   }
 }
 
@@ -204,11 +236,15 @@ void register_care_commands(CLI::App& app, Context& ctx) {
     auto* show = config_cmd->add_subcommand("show", "Every key with the value in effect and where it came from");
     on_run(show, ctx, [&ctx] { run_config_show(ctx); });
     auto* check = config_cmd->add_subcommand("check", "Name every bad or unknown key (exit 78)");
-    on_run(check, ctx, [&ctx] { run_config_check(ctx); });
+    auto check_mail = std::make_shared<bool>(false);
+    check->add_flag("--mail", *check_mail, "Also open an SMTP session (EHLO, STARTTLS, AUTH; no message)");
+    on_run(check, ctx, [&ctx, check_mail] { run_config_check(ctx, *check_mail); });
   }
   {
     auto* cmd = app.add_subcommand("doctor", "Check the database, audit chain, stored files, link key and config");
-    on_run(cmd, ctx, [&ctx] { run_doctor(ctx); });
+    auto with_mail = std::make_shared<bool>(false);
+    cmd->add_flag("--mail", *with_mail, "Also open an SMTP session (EHLO, STARTTLS, AUTH; no message)");
+    on_run(cmd, ctx, [&ctx, with_mail] { run_doctor(ctx, *with_mail); });
   }
   {
     auto archive = std::make_shared<std::string>();

@@ -100,6 +100,10 @@ std::unique_ptr<Transport> make_transport(const config::Config& config, const st
     }
     return std::make_unique<FileTransport>(dir);
   }
+  return std::make_unique<SmtpTransport>(smtp_settings(config, helo_domain));
+}
+
+SmtpSettings smtp_settings(const config::Config& config, const std::string& helo_domain) {
   SmtpSettings s;
   s.url = config.smtp.url;
   s.security = config.smtp.security;
@@ -136,7 +140,7 @@ std::unique_ptr<Transport> make_transport(const config::Config& config, const st
                         "set smtp.password_command or smtp.password_env");
     }
   }
-  return std::make_unique<SmtpTransport>(std::move(s));
+  return s;
 }
 
 } // namespace practice::mail

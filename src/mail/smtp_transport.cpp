@@ -369,6 +369,67 @@ SmtpTransport::SmtpTransport(SmtpSettings settings) : m_impl(std::make_unique<Im
 
 SmtpTransport::~SmtpTransport() = default;
 
+SessionCheck check_smtp_session(const SmtpSettings& settings) {
+  SmtpTransport transport(settings); // the same URL and security checks
+  const CurlApi& c = curl_api();
+  CURL* h = c.easy_init();
+  if (h == nullptr) {
+    throw InternalError("libcurl could not make a handle");
+  }
+  const bool implicit_tls = starts_with(settings.url, "smtps://");
+  std::string url = settings.url;
+  if (url.find('/', url.find("://") + 3) == std::string::npos) {
+    url += "/" + (settings.helo_domain.empty() ? std::string("localhost") : settings.helo_domain);
+  }
+  char error[CURL_ERROR_SIZE] = {};
+  std::string last_reply;
+  c.easy_setopt(h, CURLOPT_URL, url.c_str());
+  c.easy_setopt(h, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+  if (!implicit_tls && settings.security != "none") {
+    c.easy_setopt(h, CURLOPT_USE_SSL, static_cast<long>(CURLUSESSL_ALL));
+  }
+  c.easy_setopt(h, CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2));
+  c.easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+  c.easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+  if (settings.ca_file) {
+    c.easy_setopt(h, CURLOPT_CAINFO, settings.ca_file->c_str());
+  }
+  if (settings.username) {
+    c.easy_setopt(h, CURLOPT_USERNAME, settings.username->c_str());
+    c.easy_setopt(h, CURLOPT_PASSWORD, settings.password.value_or("").c_str());
+  }
+  // No MAIL_RCPT and no upload: libcurl sends the custom command alone.
+  c.easy_setopt(h, CURLOPT_CUSTOMREQUEST, "NOOP");
+  const auto limit = std::min<long>(30, static_cast<long>(settings.timeouts.command.count()));
+  c.easy_setopt(h, CURLOPT_CONNECTTIMEOUT, std::min<long>(30, static_cast<long>(settings.timeouts.connect.count())));
+  c.easy_setopt(h, CURLOPT_SERVER_RESPONSE_TIMEOUT, limit);
+  c.easy_setopt(h, CURLOPT_TIMEOUT, 4 * limit);
+  c.easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+  c.easy_setopt(h, CURLOPT_ERRORBUFFER, error);
+  c.easy_setopt(h, CURLOPT_HEADERFUNCTION, read_reply);
+  c.easy_setopt(h, CURLOPT_HEADERDATA, &last_reply);
+  // NOOP's reply is the transfer's body: kept like a reply, never printed.
+  c.easy_setopt(h, CURLOPT_WRITEFUNCTION, read_reply);
+  c.easy_setopt(h, CURLOPT_WRITEDATA, &last_reply);
+  const CURLcode rc = c.easy_perform(h);
+  long response = 0;
+  c.easy_getinfo(h, CURLINFO_RESPONSE_CODE, &response);
+  c.easy_setopt(h, CURLOPT_HEADERDATA, static_cast<void*>(nullptr));
+  c.easy_setopt(h, CURLOPT_WRITEDATA, static_cast<void*>(nullptr));
+  c.easy_cleanup(h);
+  SessionCheck out;
+  if (rc == CURLE_OK) {
+    out.outcome = Outcome::sent;
+    out.detail = last_reply;
+    return out;
+  }
+  const SendResult r = send_result(rc, response, false, last_reply, error[0] != '\0' ? error : c.easy_strerror(rc),
+                                   nullptr);
+  out.outcome = r.outcome == Outcome::sent ? Outcome::temporary : r.outcome;
+  out.detail = r.reply;
+  return out;
+}
+
 std::string SmtpTransport::describe() const { return m_impl->settings.url; }
 
 std::unique_ptr<Transport> SmtpTransport::another() const {

@@ -377,3 +377,31 @@ def test_kills_during_flush_lose_nothing_and_duplicate_at_most_once_per_kill(mai
     got = [m["message_id"] for m in srv.messages()]
     assert set(got) == {r["message_id"] for r in rows}  # nothing lost
     assert len(got) - count <= kills  # at most one extra copy per kill
+
+
+def test_doctor_and_config_check_with_mail_open_a_session_and_send_nothing(mailfirm, servers, ca):
+    srv = servers("--cert", ca["cert"], "--key", ca["key"], "--auth", "office:s3cret-pw")
+    use_smtp(mailfirm, srv.port, "starttls",
+             f'ca_file = "{ca["ca"]}"\nusername = "office"\npassword_env = "SMTP_PW"\n')
+    before = mailfirm.dump()
+    r = mailfirm.run("--json", "doctor", "--mail", env={"SMTP_PW": "s3cret-pw"})
+    assert r.code == 0, r
+    [mail] = [c for c in r.json["checks"] if c["check"] == "mail"]
+    assert mail["ok"] and "EHLO, STARTTLS, AUTH and NOOP accepted" in mail["detail"], mail
+    assert len(srv.events("auth")) == 1 and not srv.messages()  # logged in, sent nothing
+    human = mailfirm.run("config", "check", "--mail", env={"SMTP_PW": "s3cret-pw"})
+    assert human.code == 0 and "mail: smtp://127.0.0.1" in human.out, human
+    assert mailfirm.dump() == before and not srv.messages()
+    # A wrong password: 69 with the server's refusal, never the password.
+    wrong = mailfirm.run("doctor", "--mail", env={"SMTP_PW": "wr0ng-pw-123"})
+    assert wrong.code == 69 and "FAIL  mail" in wrong.out and "535" in wrong.out, wrong
+    check = mailfirm.run("--json", "config", "check", "--mail", env={"SMTP_PW": "wr0ng-pw-123"})
+    assert check.code == 69 and check.json["ok"] is False and "535" in check.json["mail"]["detail"], check
+    assert all("wr0ng-pw-123" not in s for s in (wrong.out, wrong.err, check.out, check.err))
+    # No server at all: 69, naming why.
+    srv.stop()
+    down = mailfirm.run("doctor", "--mail", env={"SMTP_PW": "s3cret-pw"})
+    assert down.code == 69 and "FAIL  mail" in down.out, down
+    assert "doctor" not in down.err or "1 check failed: mail" in down.err
+    # Without --mail, doctor does not touch the network.
+    assert mailfirm.run("doctor", env={"SMTP_PW": "x"}).code == 0

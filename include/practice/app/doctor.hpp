@@ -1,5 +1,6 @@
 #pragma once
 
+#include "practice/config/config.hpp"
 #include "practice/error.hpp"
 
 #include <optional>
@@ -29,5 +30,10 @@ struct DoctorInputs {
 // Runs every check without changing anything: the database is opened as it
 // is (not migrated) and read in one snapshot.
 std::vector<DoctorCheck> run_doctor(const DoctorInputs& in);
+
+// `--mail`: can mail go out as configured? For SMTP a session without a
+// message (EHLO, STARTTLS, AUTH, NOOP); for the file transport, a folder it
+// can write; no transport fails. `helo_domain`: the firm's, for EHLO.
+DoctorCheck check_mail(const config::Config& config, const std::string& base_dir, const std::string& helo_domain);
 
 } // namespace practice::app

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "practice/mail/smtp_transport.hpp"
+
 #include "practice/config/config.hpp"
 #include "practice/mail/message.hpp"
 #include "practice/mail/outbox_store.hpp" // OutboxRow, OutboxState
@@ -60,5 +62,8 @@ std::optional<OutboxRow> find_outbox_message(storage::Database& db, int64_t id);
 std::unique_ptr<Transport> make_transport(const config::Config& config,
                                           const std::string& base_dir,
                                           const std::string& helo_domain);
+
+// The [smtp] settings of the config, the password read from its source.
+SmtpSettings smtp_settings(const config::Config& config, const std::string& helo_domain);
 
 } // namespace practice::mail

@@ -42,6 +42,18 @@ private:
   std::unique_ptr<Impl> m_impl;
 };
 
+// What an SMTP session without a message found: the server's last reply
+// when all went well, else why not (as an outbox row would show it).
+struct SessionCheck {
+  Outcome outcome = Outcome::sent; // sent: connected, STARTTLS, AUTH and NOOP accepted
+  std::string detail;
+};
+
+// Opens one session as delivery would (connect, greeting, EHLO, STARTTLS
+// unless security is "none", AUTH when a username is set), sends NOOP and
+// QUIT, and sends no message. Each reply waits at most 30 seconds.
+SessionCheck check_smtp_session(const SmtpSettings& settings);
+
 // Maps one libcurl result to what delivery does with it (reliability.md
 // §1.5). `curl_code` is a CURLcode, `response` the last SMTP reply code,
 // `all_uploaded` whether every byte of the message went out. Pure.
