@@ -248,6 +248,12 @@ Account edit_account(Session& s, std::string_view ref, const AccountChanges& in)
   Account next = a;
   if (in.name) {
     next.name = check_name("the account name", *in.name);
+    // As add does: a name another active account has would make every
+    // reference by that name ambiguous.
+    if (const auto same = store.active_named(next.name); same && same->id != a.id && !a.archived_at) {
+      throw Conflict(fmt::format("account {} is already named \"{}\"", same->id, same->name),
+                     "choose a name no active account has (account show lists them)");
+    }
   }
   if (in.type) {
     next.type = *in.type;

@@ -3,6 +3,7 @@
 #include "practice/util/csv.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <array>
 #include <string_view>
 #include <unordered_map>
@@ -38,6 +39,19 @@ std::string label(const json& object) {
   return compact(object);
 }
 
+// A spreadsheet runs a cell that starts with =, +, -, @ (or a tab or carriage
+// return) as a formula, and text clients write (a disapproval reason, a name)
+// must not become one: such a cell gets a leading apostrophe, as OWASP's CSV
+// injection advice has it. Plain numbers written as text ("-12.50") stay.
+std::string spreadsheet_safe(const std::string& s) {
+  if (s.empty() || std::string_view("=+-@\t\r").find(s.front()) == std::string_view::npos) {
+    return s;
+  }
+  const bool number = s.size() > 1 && s.find_first_not_of("0123456789.", 1) == std::string::npos &&
+                      (s.front() == '-' || s.front() == '+') && std::isdigit(static_cast<unsigned char>(s[1]));
+  return number ? s : "'" + s;
+}
+
 } // namespace
 
 std::string csv_field(const json& value) {
@@ -48,7 +62,7 @@ std::string csv_field(const json& value) {
   case json::value_t::boolean:
     return value.get<bool>() ? "true" : "false";
   case json::value_t::string:
-    return value.get_ref<const std::string&>();
+    return spreadsheet_safe(value.get_ref<const std::string&>());
   case json::value_t::array: {
     std::string out;
     bool first = true;

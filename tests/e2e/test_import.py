@@ -125,6 +125,13 @@ def test_account_add_refuses_a_name_an_active_account_has(firm):
     third = firm.json("account", "add", "Smith Holdings")
     assert firm.json("account", "show", "Smith Holdings")["id"] == third["id"]
     firm.ok("contact", "add", "--account", "Smith Holdings", "--name", "J", "--email", "j@smith.test")
+    # Renaming onto an active account's name is refused as adding is; a case change of its own name is not.
+    firm.ok("account", "add", "Jones")
+    before = firm.dump()
+    assert_refused(firm, 65, "account", "edit", "Jones", "--name", "SMITH HOLDINGS",
+                   contains=f'account {third["id"]} is already named "Smith Holdings"')
+    assert firm.dump() == before
+    assert firm.json("account", "edit", "Jones", "--name", "JONES")["name"] == "JONES"
 
 
 def test_contact_language_is_kept_and_checked(firm):

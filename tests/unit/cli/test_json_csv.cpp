@@ -83,3 +83,16 @@ TEST_CASE("no rows, no text; a value that is not an object is one column") {
   CHECK(csv_of({}).empty());
   CHECK(csv_of({json("x"), json(2)}) == "value\r\nx\r\n2\r\n");
 }
+
+TEST_CASE("a cell a spreadsheet would run as a formula starts with an apostrophe; numbers as text stay") {
+  json row = json::object();
+  row["reason"] = "=HYPERLINK(\"http://evil.test\",\"click\")";
+  row["at"] = "@SUM(A1)";
+  row["plus"] = "+351 912 345 678";
+  row["minus"] = "-12.50";
+  row["dash"] = "- see page 2";
+  row["plain"] = "Smith";
+  CHECK(csv_of({row}) == "reason,at,plus,minus,dash,plain\r\n"
+                         "\"'=HYPERLINK(\"\"http://evil.test\"\",\"\"click\"\")\",'@SUM(A1),'+351 912 345 678,-12.50,"
+                         "'- see page 2,Smith\r\n");
+}
