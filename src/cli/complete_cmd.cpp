@@ -221,6 +221,9 @@ void print_candidate(std::string_view value, std::string description) {
 // The read-only queries completion runs: each row is a value and its description.
 constexpr std::string_view k_accounts_sql = R"sql(
 SELECT name, type FROM accounts WHERE archived_at IS NULL ORDER BY name COLLATE NOCASE)sql";
+// What `account unarchive` can take.
+constexpr std::string_view k_archived_accounts_sql = R"sql(
+SELECT name, type || ', archived' FROM accounts WHERE archived_at IS NOT NULL ORDER BY name COLLATE NOCASE)sql";
 constexpr std::string_view k_staff_sql = R"sql(
 SELECT email, name FROM staff WHERE removed_at IS NULL ORDER BY email)sql";
 constexpr std::string_view k_contacts_sql = R"sql(
@@ -321,7 +324,8 @@ void print_records(storage::Database& db, Kind kind, const Cursor& c) {
   };
   switch (kind) {
   case Kind::account:
-    return plain(k_accounts_sql);
+    return plain(c.command != nullptr && c.command->get_name() == "unarchive" ? k_archived_accounts_sql
+                                                                                 : k_accounts_sql);
   case Kind::staff:
     return plain(k_staff_sql);
   case Kind::contact:

@@ -48,6 +48,8 @@ def office(tmp_path_factory):
     firm.ok("account", "add", "Ionescu Family")
     firm.ok("account", "add", "Ionescu Trust", "--type", "company")
     firm.ok("account", "add", "Rossi SRL", "--type", "company")
+    firm.ok("account", "add", "Old Client")
+    firm.ok("account", "archive", "Old Client")
     firm.ok("contact", "add", "--account", "Ionescu Family", "--name", "Maria Ionescu",
             "--email", "maria@ionescu.test")
     firm.ok("contact", "add", "--account", "Rossi SRL", "--name", "Giulia Rossi", "--email", "giulia@rossi.test")
@@ -119,6 +121,8 @@ ACCOUNTS = ["Ionescu Family", "Ionescu Trust", "Rossi SRL"]
     (["request", "list", "--account"], ACCOUNTS),
     (["account", "show"], ACCOUNTS),
     (["todo"], ACCOUNTS),
+    (["account", "archive"], ACCOUNTS),
+    (["account", "unarchive"], ["Old Client"]),  # only what can be unarchived
     (["job", "list", "--pipeline"], ["Payroll", "Tax return"]),
     (["pipeline", "show"], ["Payroll", "Tax return"]),
     (["request", "create", "--to"], CONTACTS),
