@@ -19,7 +19,9 @@ def test_pages_render_without_warnings():
 def offered(*prefix):
     """What `practice __complete` offers after `prefix`: each line's value
     (before a tab and its description), without the last line (the directive)."""
-    out = subprocess.run([BIN, "__complete", *prefix], capture_output=True, text=True, check=True)
+    # Commands and verbs only: no HOME, so no one's real database is read.
+    out = subprocess.run([BIN, "__complete", *prefix], capture_output=True, text=True, check=True,
+                         env={"HOME": "/nonexistent", "PATH": "/usr/bin:/bin"})
     return [line.split("\t")[0] for line in out.stdout.splitlines()[:-1]]
 
 
