@@ -193,6 +193,27 @@ std::string tidy_error(std::string_view error) {
   return out;
 }
 
+// What every session sets, delivery's and the check's alike: the server, TLS
+// (STARTTLS required when `starttls`; TLS 1.2 or later, verified) and the login.
+void set_session(CURL* h, const SmtpSettings& settings, const std::string& url, bool starttls) {
+  const CurlApi& c = curl_api();
+  c.easy_setopt(h, CURLOPT_URL, url.c_str());
+  c.easy_setopt(h, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+  if (starttls) {
+    c.easy_setopt(h, CURLOPT_USE_SSL, static_cast<long>(CURLUSESSL_ALL));
+  }
+  c.easy_setopt(h, CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2));
+  c.easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+  c.easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+  if (settings.ca_file) {
+    c.easy_setopt(h, CURLOPT_CAINFO, settings.ca_file->c_str());
+  }
+  if (settings.username) {
+    c.easy_setopt(h, CURLOPT_USERNAME, settings.username->c_str());
+    c.easy_setopt(h, CURLOPT_PASSWORD, settings.password.value_or("").c_str());
+  }
+}
+
 } // namespace
 
 Outcome classify(int curl_code, long response, bool all_uploaded) {
@@ -303,21 +324,7 @@ struct SmtpTransport::Impl {
     if (handle == nullptr) {
       throw InternalError("libcurl could not make a handle");
     }
-    c.easy_setopt(handle, CURLOPT_URL, url.c_str());
-    c.easy_setopt(handle, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
-    if (starttls) {
-      c.easy_setopt(handle, CURLOPT_USE_SSL, static_cast<long>(CURLUSESSL_ALL));
-    }
-    c.easy_setopt(handle, CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2));
-    c.easy_setopt(handle, CURLOPT_SSL_VERIFYPEER, 1L);
-    c.easy_setopt(handle, CURLOPT_SSL_VERIFYHOST, 2L);
-    if (settings.ca_file) {
-      c.easy_setopt(handle, CURLOPT_CAINFO, settings.ca_file->c_str());
-    }
-    if (settings.username) {
-      c.easy_setopt(handle, CURLOPT_USERNAME, settings.username->c_str());
-      c.easy_setopt(handle, CURLOPT_PASSWORD, settings.password.value_or("").c_str());
-    }
+    set_session(handle, settings, url, starttls);
     const std::string envelope_from(from);
     c.easy_setopt(handle, CURLOPT_MAIL_FROM, envelope_from.c_str());
     c.easy_setopt(handle, CURLOPT_UPLOAD, 1L);
@@ -383,21 +390,7 @@ SessionCheck check_smtp_session(const SmtpSettings& settings) {
   }
   char error[CURL_ERROR_SIZE] = {};
   std::string last_reply;
-  c.easy_setopt(h, CURLOPT_URL, url.c_str());
-  c.easy_setopt(h, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
-  if (!implicit_tls && settings.security != "none") {
-    c.easy_setopt(h, CURLOPT_USE_SSL, static_cast<long>(CURLUSESSL_ALL));
-  }
-  c.easy_setopt(h, CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2));
-  c.easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
-  c.easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
-  if (settings.ca_file) {
-    c.easy_setopt(h, CURLOPT_CAINFO, settings.ca_file->c_str());
-  }
-  if (settings.username) {
-    c.easy_setopt(h, CURLOPT_USERNAME, settings.username->c_str());
-    c.easy_setopt(h, CURLOPT_PASSWORD, settings.password.value_or("").c_str());
-  }
+  set_session(h, settings, url, !implicit_tls && settings.security != "none");
   // No MAIL_RCPT and no upload: libcurl sends the custom command alone.
   c.easy_setopt(h, CURLOPT_CUSTOMREQUEST, "NOOP");
   const auto limit = std::min<long>(30, static_cast<long>(settings.timeouts.command.count()));
