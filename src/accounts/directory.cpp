@@ -287,6 +287,13 @@ Account archive_account(Session& s, std::string_view ref, Archive what) {
   if (what == Archive::restore && !a.archived_at) {
     throw Conflict(fmt::format("account \"{}\" is not archived", a.name));
   }
+  if (what == Archive::restore) {
+    if (const auto same = store.active_named(a.name)) {
+      throw Conflict(fmt::format("account {} is already named \"{}\"; unarchived, account {} would share its name",
+                                 same->id, same->name, a.id),
+                     fmt::format("rename one first, e.g. 'practice account edit {} --name NEW'", a.id));
+    }
+  }
   a.archived_at = what == Archive::archive ? std::optional(s.now) : std::nullopt;
   store.update(a);
   record(s, a.id, item("account", a.id), what == Archive::archive ? "archived" : "unarchived",

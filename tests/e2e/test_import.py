@@ -132,6 +132,9 @@ def test_account_add_refuses_a_name_an_active_account_has(firm):
                    contains=f'account {third["id"]} is already named "Smith Holdings"')
     assert firm.dump() == before
     assert firm.json("account", "edit", "Jones", "--name", "JONES")["name"] == "JONES"
+    # Unarchiving one whose name an active account now has is refused too, naming both.
+    assert_refused(firm, 65, "account", "unarchive", "1",
+                   contains=f'account {third["id"]} is already named "Smith Holdings"; unarchived, account 1')
 
 
 def test_contact_language_is_kept_and_checked(firm):
