@@ -3,6 +3,7 @@
 #include "practice/error.hpp"
 #include "practice/storage/file_store.hpp"
 #include "practice/storage/migrations.hpp"
+#include "practice/util/fd.hpp"
 #include "practice/util/sha256.hpp"
 
 #include <fmt/format.h>
@@ -52,17 +53,7 @@ std::optional<std::string> stored_file_entry(std::string_view name) {
   return std::string(sha);
 }
 
-struct Fd {
-  int fd = -1;
-  explicit Fd(int f) : fd(f) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() {
-    if (fd >= 0) {
-      ::close(fd);
-    }
-  }
-};
+using util::Fd;
 
 void write_all(int fd, const char* data, size_t size, const std::string& what) {
   while (size > 0) {

@@ -1,6 +1,7 @@
 #include "practice/storage/file_store.hpp"
 
 #include "practice/error.hpp"
+#include "practice/util/fd.hpp"
 
 #include <fmt/format.h>
 #include <openssl/evp.h>
@@ -18,14 +19,7 @@ namespace practice::storage {
 
 namespace {
 
-struct Fd {
-  int fd = -1;
-  ~Fd() {
-    if (fd >= 0) {
-      ::close(fd);
-    }
-  }
-};
+using util::Fd;
 
 std::string_view file_kind(mode_t mode) {
   if (S_ISDIR(mode)) {
@@ -77,7 +71,7 @@ StoredFile FileStore::put(Database& db, const std::string& source, util::TimePoi
   }
   // O_NONBLOCK in case it was swapped for a FIFO since: the open returns at
   // once and the check below refuses it. Reads from a regular file never block.
-  Fd in{::open(source.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)};
+  Fd in(::open(source.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
   if (in.fd < 0) {
     throw NotFound(fmt::format("cannot read {}: {}", source, std::strerror(errno)));
   }
@@ -90,7 +84,7 @@ StoredFile FileStore::put(Database& db, const std::string& source, util::TimePoi
   }
   make_dir(m_root);
   const std::string tmp = fmt::format("{}/.incoming-{}-{}", m_root, ::getpid(), st.st_ino);
-  Fd out{::open(tmp.c_str(), O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0600)};
+  Fd out(::open(tmp.c_str(), O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0600));
   if (out.fd < 0) {
     throw InvalidInput(fmt::format("cannot write {}: {}", tmp, std::strerror(errno)));
   }
