@@ -120,7 +120,16 @@ void run_audit(const AuditOptions& o, Context& ctx) {
   });
   if (ctx.out.machine()) {
     size_t i = 0;
-    ctx.out.print_json_array(list, [&](const auto& x) { return to_json(x, actors[i++]); });
+    const bool csv = ctx.out.csv();
+    ctx.out.print_json_array(list, [&](const auto& x) {
+      auto j = to_json(x, actors[i++]);
+      if (csv) {
+        // Each action has its own details: one column of their JSON, not a
+        // column for every key any action ever recorded.
+        j["details"] = j["details"].dump();
+      }
+      return j;
+    });
     return;
   }
   if (list.empty()) {

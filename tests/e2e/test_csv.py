@@ -152,11 +152,13 @@ def header_of(objects):
 def test_csv_is_the_json_list_as_rows(office, cmd):
     data = office.json(*cmd)
     assert data, "the fixture leaves something in every list"
+    if cmd == ["audit"]:
+        # Details differ from action to action: one column of their JSON text.
+        data = [dict(o, details=json.dumps(o["details"], separators=(",", ":"), ensure_ascii=False)) for o in data]
     raw, rows = csv_of(office, *cmd, "--csv")
     header, body = rows[0], rows[1:]
     # The header: the keys of the first --json object, an object's as parent.child.
-    if cmd != ["audit"]:
-        assert header == list(flatten(data[0]))
+    assert header == list(flatten(data[0]))
     assert header == header_of(data)
     collapsed = []
     for h in header:
@@ -171,8 +173,11 @@ def test_csv_is_the_json_list_as_rows(office, cmd):
         assert dict(zip(header, row)) == {h: expected.get(h, "") for h in header}
     # A comma, a quote and a line break come back whole.
     cells = [c for row in body for c in row]
-    assert any("Line one,\n" in c or TRICKY in c for c in cells), body
-    assert any('"' in c and "," in c and "\n" in c for c in cells)
+    if cmd == ["audit"]:  # inside the details' JSON text, the line break is escaped
+        assert any(json.dumps(TRICKY)[1:-1] in c for c in cells), body
+    else:
+        assert any("Line one,\n" in c or TRICKY in c for c in cells), body
+        assert any('"' in c and "," in c and "\n" in c for c in cells)
     # CRLF ends every record; a bare LF only inside a quoted field.
     out = raw.decode()
     assert out.endswith("\r\n")
