@@ -5,6 +5,7 @@
 #include "practice/reminders/reminders.hpp"
 #include "practice/requests/request_store.hpp"
 #include "practice/app/portal_store.hpp"
+#include "practice/i18n/catalogue.hpp"
 #include "practice/audit/audit_log.hpp"
 #include "practice/mail/mailer.hpp"
 #include "practice/requests/links.hpp"
@@ -71,14 +72,16 @@ CodeIssued issue_code(accounts::Session& s, const requests::Env& env, const acco
   mail::Outgoing m;
   m.template_name = "portal_code";
   m.to = {contact.name, contact.email};
+  m.language = contact.language.value_or(settings.language);
   m.kind = "portal_code";
   m.item = fmt::format("portal_code:{}", id);
   m.account_id = contact.account_id;
   m.dedupe_key = fmt::format("portal_code:{}", id);
-  m.data = {{"recipient_name", contact.name.empty() ? contact.email : contact.name},
+  m.data = {{"recipient_name", contact.name.empty() ? nlohmann::json(nullptr) : nlohmann::json(contact.name)},
             {"title", title},
             {"code", std::string(k_code_slot)},
-            {"minutes", std::to_string(k_code_lifetime.count())}};
+            {"minutes", std::to_string(k_code_lifetime.count())},
+            {"minutes_text", i18n::say_count(m.language, "count.minutes", k_code_lifetime.count())}};
   out.outbox_id = mail::queue_mail(s.db, settings, s.now, m);
   record(s, contact, "code_sent", {{"code", id}});
   return out;

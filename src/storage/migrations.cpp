@@ -15,7 +15,7 @@ namespace {
 constexpr int64_t k_application_id = 0x50524143;
 
 // Forward-only. Never edit a migration once released: add the next one.
-constexpr std::array<std::string_view, 10> k_migrations = {
+constexpr std::array<std::string_view, 11> k_migrations = {
     // 1: firm, staff, accounts, contacts, the audit trail.
     R"sql(
 CREATE TABLE firm (
@@ -344,6 +344,13 @@ ALTER TABLE contacts ADD COLUMN language TEXT;
     // 10: removing a document keeps its row (its approvals and audit rows name it).
     R"sql(
 ALTER TABLE documents ADD COLUMN removed_at TEXT;
+)sql",
+    // 11: the language the firm writes to clients in (NULL: the config's, else
+    // English), and the one a third party reads a request in (NULL: the
+    // firm's; a contact's comes from the contact).
+    R"sql(
+ALTER TABLE firm ADD COLUMN language TEXT;
+ALTER TABLE request_recipients ADD COLUMN language TEXT;
 )sql",
 };
 

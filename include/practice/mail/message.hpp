@@ -23,6 +23,7 @@ struct Message {
   std::string message_id; // "<...@...>"
   util::TimePoint date;
   std::vector<std::pair<std::string, std::string>> extra_headers; // e.g. Auto-Submitted
+  std::string language; // the body's, for Content-Language ("pt"); empty: none said
 };
 
 // A new Message-ID: 128 random bits in base32 at `domain`, in angle brackets.

@@ -51,6 +51,9 @@ struct Recipient {
   std::string name;
   std::string email;
   int64_t generation = 1; // bumped by relink: old links stop working
+  // The language they read: a third party's as given (--language), a
+  // contact's from the contact; nullopt: the firm's.
+  std::optional<std::string> language;
 };
 
 struct AttachedFile {

@@ -1,5 +1,6 @@
 #include "practice/error.hpp"
 #include "practice/i18n/catalogue.hpp"
+#include "practice/mail/templates.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -71,6 +72,31 @@ bool has_words(const std::string& text) {
   return false;
 }
 
+// What the client-facing mail templates are given (see requests.cpp, approvals.cpp, portal_access.cpp).
+json mail_data() {
+  return {{"firm_name", "Acme CPA"},
+          {"recipient_name", "Maria"},
+          {"on_behalf_of", "São Paulo Ltda"},
+          {"title", "Missing receipts"},
+          {"message", "Thanks!"},
+          {"question_count", "2"},
+          {"question_count_text", "2 questions"},
+          {"questions", {{{"number", "1"}, {"prompt", "Receipts"}, {"required", false}, {"options", "a / b"}}}},
+          {"sent_on", "02/03/2026"},
+          {"link", "https://portal.acme.test/r/abc"},
+          {"link_until", "31/03/2026"},
+          {"document", "2025 return.pdf"},
+          {"description", "Signed"},
+          {"code", "123456"},
+          {"minutes", "10"},
+          {"minutes_text", "10 minutes"},
+          // The staff templates' values.
+          {"account", "Ionescu"}, {"submitted_by", "Maria"}, {"request_id", "12"},
+          {"answers", json::array()}, {"decision", "Approved"}, {"decision_lower", "approved"},
+          {"decided_by", "Maria"}, {"reasons", {"wrong year"}}, {"comment", "see p. 2"},
+          {"approval_id", "3"}, {"subject", "s"}, {"body", "b"}, {"to", "x@y.test"}};
+}
+
 } // namespace
 
 TEST_CASE("the languages are en first, then each built-in catalogue", "[i18n]") {
@@ -131,6 +157,33 @@ TEST_CASE("every catalogue has every text English has, and no other", "[i18n]") 
       }
     }
   }
+}
+
+TEST_CASE("every client mail template renders in every language from its own catalogue", "[i18n]") {
+  const json data = mail_data();
+  for (const auto& lang : languages()) {
+    for (const auto& name : mail::builtin_template_names()) {
+      INFO(lang << " " << name);
+      const auto text = mail::render_mail_template(name, lang, data, std::nullopt, Missing::refuse);
+      CHECK_FALSE(text.subject.empty());
+      CHECK(text.body.find("{{") == std::string::npos);
+      CHECK(text.body.find("\n\n\n") == std::string::npos);
+    }
+  }
+  const auto pt = mail::render_mail_template("request_sent", "pt", data, std::nullopt, Missing::refuse);
+  CHECK(pt.subject == "Acme CPA: Missing receipts (São Paulo Ltda)");
+  CHECK(pt.body.find("Olá, Maria,") != std::string::npos);
+  CHECK(pt.body.find("Em nome do cliente São Paulo Ltda") != std::string::npos);
+  CHECK(pt.body.find("(opcional)") != std::string::npos);
+  CHECK(pt.body.find("O link funciona até 31/03/2026.") != std::string::npos);
+  json unnamed = data;
+  unnamed["recipient_name"] = nullptr;
+  unnamed["on_behalf_of"] = nullptr;
+  const auto ro = mail::render_mail_template("reminder", "ro", unnamed, std::nullopt, Missing::refuse);
+  CHECK(ro.subject == "Memento: Missing receipts");
+  CHECK(ro.body.rfind("Bună ziua,\n", 0) == 0);
+  CHECK(ro.body.find("prima dată pe 02.03.2026") == std::string::npos); // sent_on is given as written
+  CHECK(ro.body.find("prima dată pe 02/03/2026") != std::string::npos);
 }
 
 TEST_CASE("a template naming a text no catalogue has is refused, naming it", "[i18n]") {
