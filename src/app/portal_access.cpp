@@ -148,11 +148,16 @@ void end_session(accounts::Session& s, const std::string& id) {
   PortalStore(s.db).end_session(util::sha256_hex(id), s.now);
 }
 
-std::string firm_name(storage::Database& db, const config::Config& config) {
-  if (const auto firm = accounts::FirmStore(db).get(); firm && !firm->name.empty()) {
-    return firm->name;
+FirmFace firm_face(storage::Database& db, const config::Config& config) {
+  const auto firm = accounts::FirmStore(db).get();
+  FirmFace out;
+  out.language = accounts::firm_language(firm, config.firm_language);
+  if (firm && !firm->name.empty()) {
+    out.name = firm->name;
+  } else {
+    out.name = config.firm_name ? *config.firm_name : i18n::text(out.language, "portal.your_accountant");
   }
-  return config.firm_name ? *config.firm_name : std::string("Your accountant");
+  return out;
 }
 
 std::optional<accounts::Contact> find_contact(storage::Database& db, int64_t id) {

@@ -1,10 +1,17 @@
 #include "practice/error.hpp"
 #include "practice/i18n/catalogue.hpp"
 #include "practice/mail/templates.hpp"
+#include "practice/util/mustache.hpp"
 
 #include <catch2/catch.hpp>
 
 #include <set>
+
+namespace practice::portal {
+// Generated from share/practice/portal/ (src/CMakeLists.txt).
+std::optional<std::string_view> portal_asset(std::string_view name);
+std::vector<std::string> portal_asset_names();
+} // namespace practice::portal
 
 using namespace practice;
 using namespace practice::i18n;
@@ -184,6 +191,21 @@ TEST_CASE("every client mail template renders in every language from its own cat
   CHECK(ro.body.rfind("Bună ziua,\n", 0) == 0);
   CHECK(ro.body.find("prima dată pe 02.03.2026") == std::string::npos); // sent_on is given as written
   CHECK(ro.body.find("prima dată pe 02/03/2026") != std::string::npos);
+}
+
+TEST_CASE("every portal page localizes in every language, and stays a valid template", "[i18n]") {
+  for (const auto& name : portal::portal_asset_names()) {
+    if (name.size() < 9 || name.compare(name.size() - 9, 9, ".mustache") != 0) {
+      continue;
+    }
+    const std::string source(*portal::portal_asset(name));
+    for (const auto& lang : languages()) {
+      INFO(lang << " " << name);
+      const std::string page = localize(source, lang, name, Missing::refuse);
+      CHECK(page.find("{{t:") == std::string::npos);
+      CHECK_NOTHROW(util::MustacheTemplate(page, util::Escape::html, name));
+    }
+  }
 }
 
 TEST_CASE("a template naming a text no catalogue has is refused, naming it", "[i18n]") {
