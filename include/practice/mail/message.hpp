@@ -34,7 +34,8 @@ std::string domain_of(std::string_view email);
 
 // Renders `m` as RFC 5322 + MIME bytes: CRLF line endings only, no line over
 // 998 octets (headers folded at 78 where they can be), non-ASCII header text
-// as RFC 2047 encoded words, the body as UTF-8 quoted-printable. Throws
+// as RFC 2047 encoded words, the body as UTF-8 quoted-printable with its
+// Content-Language when `language` is set. Throws
 // InvalidInput when an address is invalid or a header value holds CR, LF or
 // NUL: header injection cannot pass through here.
 std::string render(const Message& m);
