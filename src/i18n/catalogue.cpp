@@ -30,9 +30,8 @@ bool is_counted(const toml::table& t) {
   });
 }
 
-// The codes need no parsing (the command line's help and completion name
-// them); the catalogues are parsed on first use, then only read: safe from
-// any thread.
+// The codes, "en" first: they need no parsing (the command line's help and
+// completion name them).
 std::vector<std::string> builtin_codes() {
   auto codes = builtin_catalogue_names();
   std::sort(codes.begin(), codes.end(), [](const std::string& x, const std::string& y) {
@@ -43,7 +42,7 @@ std::vector<std::string> builtin_codes() {
 
 // Each catalogue is parsed the first time it is asked for (a command that
 // writes to one Portuguese client parses Portuguese, and English for what
-// Portuguese might lack), then only read.
+// Portuguese might lack), then only read: safe from any thread.
 struct Builtin {
   std::string code;
   std::once_flag parsed;
