@@ -7,6 +7,7 @@
 #include "practice/accounts/staff_store.hpp"
 #include "practice/audit/audit_log.hpp"
 #include "practice/error.hpp"
+#include "practice/i18n/catalogue.hpp"
 #include "practice/util/strings.hpp"
 #include "practice/util/validate.hpp"
 
@@ -35,13 +36,7 @@ void note_change(json& changed, std::string_view field, const T& old_value, cons
   }
 }
 
-std::string check_language(std::string_view value) {
-  if (auto code = parse_language(value)) {
-    return *code;
-  }
-  throw InvalidInput(fmt::format("practice does not write client text in \"{}\"", value),
-                     fmt::format("use one of {}", fmt::join(client_languages(), ", ")));
-}
+std::string check_language(std::string_view value) { return i18n::require_language(value); }
 
 void require_staff_manager(const Session& s, Role target_role) {
   require_staff_actor(s);
@@ -101,7 +96,7 @@ InitResult init_firm(Session& s, const std::optional<std::string>& name,
     }
     return r;
   }
-  Firm firm{clean_name.value_or("My firm"), clean_email, s.now};
+  Firm firm{clean_name.value_or("My firm"), clean_email, s.now, std::nullopt};
   store.put(firm);
   record(s, std::nullopt, "firm:1", "created",
          {{"name", firm.name}, {"email", firm.email ? json(*firm.email) : json(nullptr)}});
@@ -131,10 +126,15 @@ Firm edit_firm(Session& s, const FirmChanges& in) {
   if (in.email) {
     next.email = util::require_email("the firm email", *in.email);
   }
-  const auto email_json = [](const std::optional<std::string>& e) { return e ? json(*e) : json(nullptr); };
+  if (in.language) {
+    next.language = util::trim(*in.language).empty() ? std::nullopt
+                                                     : std::optional<std::string>(check_language(*in.language));
+  }
+  const auto opt_json = [](const std::optional<std::string>& e) { return e ? json(*e) : json(nullptr); };
   json changed = json::object();
   note_change(changed, "name", firm.name, next.name);
-  note_change(changed, "email", email_json(firm.email), email_json(next.email));
+  note_change(changed, "email", opt_json(firm.email), opt_json(next.email));
+  note_change(changed, "language", opt_json(firm.language), opt_json(next.language));
   if (changed.empty()) {
     return firm;
   }

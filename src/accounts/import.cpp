@@ -4,6 +4,7 @@
 #include "practice/accounts/contact_store.hpp"
 #include "practice/accounts/directory.hpp"
 #include "practice/error.hpp"
+#include "practice/i18n/catalogue.hpp"
 #include "practice/util/strings.hpp"
 
 #include <fmt/format.h>
@@ -165,7 +166,7 @@ ImportSummary import_accounts(Session& s, const util::CsvTable& table) {
         if (!in.language) {
           language_cell.fail(fmt::format("practice does not write client text in \"{}\"", language_cell.value),
                              fmt::format("use one of {}, or leave it empty for the firm's",
-                                         fmt::join(client_languages(), ", ")));
+                                         i18n::languages_text()));
         }
       }
       at(email_cell, [&] { return add_contact(s, in); });

@@ -1,8 +1,6 @@
 #include "practice/accounts/model.hpp"
 
-#include "practice/util/strings.hpp"
-
-#include <algorithm>
+#include "practice/i18n/catalogue.hpp"
 
 namespace practice::accounts {
 
@@ -41,18 +39,15 @@ std::optional<AccountType> parse_account_type(std::string_view s) {
   return std::nullopt;
 }
 
-const std::vector<std::string>& client_languages() {
-  static const std::vector<std::string> k_languages{"en", "pt", "ro", "it"};
-  return k_languages;
-}
+const std::vector<std::string>& client_languages() { return i18n::languages(); }
 
-std::optional<std::string> parse_language(std::string_view s) {
-  const std::string code = util::to_lower(util::trim(s));
-  const auto& all = client_languages();
-  if (std::find(all.begin(), all.end(), code) == all.end()) {
-    return std::nullopt;
+std::optional<std::string> parse_language(std::string_view s) { return i18n::parse_language(s); }
+
+std::string firm_language(const std::optional<Firm>& firm, const std::optional<std::string>& configured) {
+  if (firm && firm->language) {
+    return *firm->language;
   }
-  return code;
+  return configured.value_or("en");
 }
 
 } // namespace practice::accounts

@@ -5,6 +5,7 @@
 #include "practice/reminders/reminders.hpp"
 #include "practice/requests/request_store.hpp"
 #include "practice/app/portal_store.hpp"
+#include "practice/i18n/catalogue.hpp"
 #include "practice/audit/audit_log.hpp"
 #include "practice/mail/mailer.hpp"
 #include "practice/requests/links.hpp"
@@ -71,14 +72,16 @@ CodeIssued issue_code(accounts::Session& s, const requests::Env& env, const acco
   mail::Outgoing m;
   m.template_name = "portal_code";
   m.to = {contact.name, contact.email};
+  m.language = contact.language.value_or(settings.language);
   m.kind = "portal_code";
   m.item = fmt::format("portal_code:{}", id);
   m.account_id = contact.account_id;
   m.dedupe_key = fmt::format("portal_code:{}", id);
-  m.data = {{"recipient_name", contact.name.empty() ? contact.email : contact.name},
+  m.data = {{"recipient_name", contact.name.empty() ? nlohmann::json(nullptr) : nlohmann::json(contact.name)},
             {"title", title},
             {"code", std::string(k_code_slot)},
-            {"minutes", std::to_string(k_code_lifetime.count())}};
+            {"minutes", std::to_string(k_code_lifetime.count())},
+            {"minutes_text", i18n::say_count(m.language, "count.minutes", k_code_lifetime.count())}};
   out.outbox_id = mail::queue_mail(s.db, settings, s.now, m);
   record(s, contact, "code_sent", {{"code", id}});
   return out;
@@ -145,11 +148,16 @@ void end_session(accounts::Session& s, const std::string& id) {
   PortalStore(s.db).end_session(util::sha256_hex(id), s.now);
 }
 
-std::string firm_name(storage::Database& db, const config::Config& config) {
-  if (const auto firm = accounts::FirmStore(db).get(); firm && !firm->name.empty()) {
-    return firm->name;
+FirmFace firm_face(storage::Database& db, const config::Config& config) {
+  const auto firm = accounts::FirmStore(db).get();
+  FirmFace out;
+  out.language = accounts::firm_language(firm, config.firm_language);
+  if (firm && !firm->name.empty()) {
+    out.name = firm->name;
+  } else {
+    out.name = config.firm_name ? *config.firm_name : i18n::text(out.language, "portal.your_accountant");
   }
-  return config.firm_name ? *config.firm_name : std::string("Your accountant");
+  return out;
 }
 
 std::optional<accounts::Contact> find_contact(storage::Database& db, int64_t id) {

@@ -7,6 +7,7 @@
 #include "practice/approvals/approval_store.hpp"
 #include "practice/audit/audit_log.hpp"
 #include "practice/error.hpp"
+#include "practice/i18n/catalogue.hpp"
 #include "practice/mail/mailer.hpp"
 #include "practice/mail/slots.hpp"
 #include "practice/requests/links.hpp"
@@ -46,9 +47,11 @@ std::vector<int64_t> mail_contacts(accounts::Session& s, const requests::Env& en
     if (!c.notify) {
       continue;
     }
+    const std::string lang = c.language.value_or(settings.language);
     mail::Outgoing out;
     out.template_name = template_name;
     out.to = {c.name, c.email};
+    out.language = lang;
     out.kind = template_name == "approval_requested" ? "approval" : template_name;
     out.item = item_of(a.id);
     out.account_id = a.document.account_id;
@@ -57,12 +60,15 @@ std::vector<int64_t> mail_contacts(accounts::Session& s, const requests::Env& en
                                       : fmt::format("approval:{}:{}:{}", a.id, key_part, util::to_lower(c.email));
     // The link goes in only at delivery (contact_link): the outbox never holds it.
     const bool linked = env.config.portal_base_url && !env.config.portal_base_url->empty();
+    const auto until = linked ? requests::link_until_text(env, lang, s.now) : std::nullopt;
     out.data = {{"recipient_name", c.name},
-                {"title", fmt::format("approval of \"{}\"", a.document.name)},
+                {"title", i18n::say(lang, "mail.approval_of", {{"document", a.document.name}})},
                 {"document", a.document.name},
                 {"description", a.document.description ? json(*a.document.description) : json(nullptr)},
                 {"message", message ? json(*message) : json(nullptr)},
-                {"link", linked ? json(mail::k_link_slot) : json(nullptr)}};
+                {"sent_on", i18n::format_date(lang, std::chrono::floor<std::chrono::days>(a.requested_at))},
+                {"link", linked ? json(mail::k_link_slot) : json(nullptr)},
+                {"link_until", until ? json(*until) : json(nullptr)}};
     if (const auto id = mail::queue_mail(s.db, settings, s.now, out)) {
       ids.push_back(*id);
     }
@@ -83,6 +89,7 @@ std::vector<int64_t> notify_firm(accounts::Session& s, const requests::Env& env,
     mail::Outgoing m;
     m.template_name = "approval_decided";
     m.to = to;
+    m.language = "en"; // staff read English
     m.kind = "notice";
     m.item = item_of(a.id);
     m.account_id = a.document.account_id;

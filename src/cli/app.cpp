@@ -1,6 +1,7 @@
 #include "app.hpp"
 
 #include "practice/error.hpp"
+#include "practice/i18n/catalogue.hpp"
 #include "practice/util/strings.hpp"
 
 #include <fmt/format.h>
@@ -117,6 +118,14 @@ std::string read_text_file(const std::string& path) {
   std::ostringstream s;
   s << in.rdbuf();
   return s.str();
+}
+
+std::string language_choices() {
+  std::string out;
+  for (const auto& code : i18n::languages()) {
+    out += (out.empty() ? "" : "|") + code;
+  }
+  return out;
 }
 
 bool parse_on_off(std::string_view what, const std::string& value) {

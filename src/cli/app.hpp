@@ -47,6 +47,9 @@ const CLI::Validator& decimal();
 // The whole file at `path` ("-": standard input); NotFound when it cannot be read.
 std::string read_text_file(const std::string& path);
 
+// "en|it|pt|ro": the type name of a --language option (completion offers the codes).
+std::string language_choices();
+
 // Parses on/off (yes/no, true/false) or throws InvalidInput.
 bool parse_on_off(std::string_view what, const std::string& value);
 

@@ -127,9 +127,8 @@ void register_contact_commands(CLI::App& app, Context& ctx) {
     cmd->add_option("--email", o->email, "Email address")->required()->type_name("ADDRESS");
     cmd->add_flag("--no-notify", o->no_notify, "Send this contact no emails");
     cmd->add_flag("--portal", o->portal, "Has client-portal access");
-    cmd->add_option("--language", o->language, "The language of their emails and pages: en, pt, ro or it "
-                                                "(default: the firm's)")
-        ->type_name("LANG");
+    cmd->add_option("--language", o->language, "The language of their emails and pages (default: the firm's)")
+        ->type_name(language_choices());
     on_run(cmd, ctx, [o, &ctx] { run_add(*o, ctx); });
   }
   {
@@ -153,7 +152,8 @@ void register_contact_commands(CLI::App& app, Context& ctx) {
     cmd->add_option("--email", o->new_email, "New email address")->type_name("ADDRESS");
     cmd->add_option("--notify", o->notify_switch, "on or off")->type_name("on|off");
     cmd->add_option("--portal", o->portal_switch, "on or off")->type_name("on|off");
-    cmd->add_option("--language", o->language, "en, pt, ro or it; \"\" for the firm's")->type_name("LANG");
+    cmd->add_option("--language", o->language, "The language of their emails and pages; \"\" for the firm's")
+        ->type_name(language_choices());
     on_run(cmd, ctx, [o, &ctx] { run_edit(*o, ctx); });
   }
   {

@@ -49,7 +49,8 @@ void run_init(const InitOptions& o, Context& ctx) {
                         {"created", !existed},
                         {"schema_version", version},
                         {"migrations_applied", ctx.migrations_applied()},
-                        {"firm", to_json(result.firm)}});
+                        {"firm", to_json(result.firm,
+                                         accounts::firm_language(result.firm, ctx.config().firm_language))}});
     return;
   }
   if (!existed) {

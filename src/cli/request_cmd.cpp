@@ -54,6 +54,7 @@ struct RequestOptions {
   std::optional<std::string> dir;
   std::vector<int64_t> jobs;
   std::optional<int64_t> job;
+  std::optional<std::string> language;
 };
 
 json request_json(const requests::Request& r) {
@@ -118,7 +119,7 @@ json full_json(const requests::Request& r) {
   json rs = json::array();
   for (const auto& rc : r.recipients) {
     rs.push_back({{"email", rc.email}, {"name", rc.name}, {"contact_id", opt_json(rc.contact_id)},
-                  {"third_party", !rc.contact_id.has_value()}});
+                  {"third_party", !rc.contact_id.has_value()}, {"language", opt_json(rc.language)}});
   }
   j["recipients"] = rs;
   j["links_active"] = requests::links_active(r.status);
@@ -202,6 +203,7 @@ void run_create(const RequestOptions& o, Context& ctx) {
   in.no_login = o.no_login;
   in.reminders = reminder_flags(o);
   in.draft = o.draft;
+  in.language = o.language;
   const auto env = ctx.request_env();
   const auto out = ctx.write([&](accounts::Session& s) {
     auto created = requests::create_requests(s, env, in);
@@ -255,6 +257,7 @@ void run_edit(const RequestOptions& o, Context& ctx) {
   }
   in.reminders = reminder_flags(o);
   in.reminders_on = o.reminders_on;
+  in.language = o.language;
   const auto env = ctx.request_env();
   const auto r = ctx.write([&](accounts::Session& s) { return requests::edit_request(s, env, o.id, in); });
   print_request(ctx, r, fmt::format("Saved request {}", r.id));
@@ -323,7 +326,12 @@ void run_show(const RequestOptions& o, Context& ctx) {
   }
   std::string to;
   for (const auto& rc : r.recipients) {
-    to += fmt::format("{}{}{}", to.empty() ? "" : ", ", rc.email, rc.contact_id ? "" : " (third party)");
+    const std::string who = rc.name.empty() ? rc.email : fmt::format("{} <{}>", rc.name, rc.email);
+    std::string note = rc.contact_id ? "" : "third party";
+    if (rc.language) {
+      note += (note.empty() ? "" : ", ") + *rc.language;
+    }
+    to += fmt::format("{}{}{}", to.empty() ? "" : ", ", who, note.empty() ? "" : " (" + note + ")");
   }
   ctx.out.print_fields(
       {{"id", std::to_string(r.id)},
@@ -476,7 +484,11 @@ void register_request_commands(CLI::App& app, Context& ctx) {
     c->add_option("--message", o.message, "Message to the client");
     c->add_option("--template", o.template_name, "Start from this request template");
     c->add_option("--file", o.file, "Start from a request file (TOML)")->type_name("FILE.toml");
-    c->add_option("--to", o.to, "Recipient: a contact or any address (repeatable)")->type_name("CONTACT_OR_EMAIL");
+    c->add_option("--to", o.to, "Recipient: a contact, or any address (\"Name <address>\" greets them by name); "
+                                "repeatable")
+        ->type_name("CONTACT_OR_EMAIL");
+    c->add_option("--language", o.language, "The language of recipients who are not contacts (default: the firm's)")
+        ->type_name(language_choices());
     c->add_flag("--no-login", o.no_login, "Anyone with the link may answer");
     add_reminder_options(c, o);
     c->add_flag("--draft", o.draft, "Keep it unsent");
@@ -505,6 +517,8 @@ void register_request_commands(CLI::App& app, Context& ctx) {
     c->add_option("--title", o.title, "Title");
     c->add_option("--message", o.message, "Message");
     c->add_option("--to", o.to, "Replace the recipients (repeatable)")->type_name("CONTACT_OR_EMAIL");
+    c->add_option("--language", o.language, "The language of recipients who are not contacts")
+        ->type_name(language_choices());
     c->add_flag("--no-login", o.no_login, "Anyone with the link may answer");
     c->add_option("--login", o.login, "on: portal contacts only; off: anyone with the link")->type_name("on|off");
     add_reminder_options(c, o);

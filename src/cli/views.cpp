@@ -37,10 +37,11 @@ json object(size_t n) {
 
 } // namespace
 
-json to_json(const accounts::Firm& firm) {
-  json j = object(3);
+json to_json(const accounts::Firm& firm, std::string_view language) {
+  json j = object(4);
   j["name"] = firm.name;
   j["email"] = opt_json(firm.email);
+  j["language"] = language;
   j["created_at"] = time_json(firm.created_at);
   return j;
 }

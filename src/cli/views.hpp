@@ -21,7 +21,8 @@ template <typename T> nlohmann::ordered_json opt_json(const std::optional<T>& v)
 nlohmann::ordered_json time_json(const std::optional<util::TimePoint>& t);
 std::string time_text(const std::optional<util::TimePoint>& t);
 
-nlohmann::ordered_json to_json(const accounts::Firm& firm);
+// `language` is the one it writes to clients in (accounts::firm_language).
+nlohmann::ordered_json to_json(const accounts::Firm& firm, std::string_view language);
 nlohmann::ordered_json to_json(const accounts::Staff& staff);
 nlohmann::ordered_json to_json(const accounts::Account& account);
 // The compact text of to_json(account), appended without building the tree

@@ -1,6 +1,7 @@
 #include "practice/config/config.hpp"
 
 #include "practice/error.hpp"
+#include "practice/i18n/catalogue.hpp"
 #include "practice/util/strings.hpp"
 #include "practice/util/validate.hpp"
 
@@ -31,6 +32,7 @@ constexpr Key k_keys[] = {
     {"firm.name", Type::string},
     {"firm.email", Type::string},
     {"firm.notify", Type::string_array},
+    {"firm.language", Type::string},
     {"mail.transport", Type::string},
     {"mail.dir", Type::string},
     {"smtp.url", Type::string},
@@ -157,6 +159,20 @@ public:
       list += fmt::format("{}\"{}\"", list.empty() ? "" : " or ", a);
     }
     fail(key, fmt::format("must be {} (it is \"{}\")", list, *value));
+  }
+
+  // A language client text is written in, kept as its code.
+  void language(std::string_view key, std::optional<std::string>& out) const {
+    std::optional<std::string> value;
+    string(key, value);
+    if (!value) {
+      return;
+    }
+    out = i18n::parse_language(*value);
+    if (!out) {
+      fail(key, fmt::format("is not a language practice writes (\"{}\"; it writes {})", *value,
+                            i18n::languages_text()));
+    }
   }
 
   void email(std::string_view key, const std::optional<std::string>& value) const {
@@ -290,6 +306,7 @@ Config read_config(const toml::table& root, const std::string& path, std::vector
   step([&] { r.string("firm.email", c.firm_email); });
   step([&] { r.email("firm.email", c.firm_email); });
   step([&] { r.strings("firm.notify", c.firm_notify); });
+  step([&] { r.language("firm.language", c.firm_language); });
   for (const auto& a : c.firm_notify) {
     step([&] { r.email("firm.notify", a); });
   }
@@ -399,6 +416,7 @@ nlohmann::json value_of(const Config& c, std::string_view key) {
       {"firm.name", opt(c.firm_name)},
       {"firm.email", opt(c.firm_email)},
       {"firm.notify", c.firm_notify},
+      {"firm.language", opt(c.firm_language)},
       {"mail.transport", opt(c.mail_transport)},
       {"mail.dir", c.mail_dir},
       {"smtp.url", c.smtp.url},

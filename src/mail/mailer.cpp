@@ -35,6 +35,7 @@ MailSettings mail_settings(storage::Database& db, const config::Config& config) 
         (slash == std::string::npos ? std::string(".") : config.path.substr(0, slash)) + "/templates";
   }
   s.portal_base_url = config.portal_base_url;
+  s.language = accounts::firm_language(firm, config.firm_language);
   return s;
 }
 
@@ -60,8 +61,10 @@ std::optional<int64_t> queue_mail(storage::Database& db, const MailSettings& set
                                   util::TimePoint now, const Outgoing& out) {
   nlohmann::json data = out.data;
   data["firm_name"] = settings.from.name.empty() ? settings.from.email : settings.from.name;
-  const RenderedText text = render_mail_template(out.template_name, data, settings.templates_dir);
+  const std::string& language = out.language.empty() ? settings.language : out.language;
+  const RenderedText text = render_mail_template(out.template_name, language, data, settings.templates_dir);
   Message m;
+  m.language = language;
   m.from = settings.from;
   m.to = out.to;
   m.subject = text.subject;

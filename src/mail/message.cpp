@@ -302,6 +302,13 @@ std::string render(const Message& m) {
   out += "MIME-Version: 1.0\r\n";
   out += "Content-Type: text/plain; charset=utf-8\r\n";
   out += "Content-Transfer-Encoding: quoted-printable\r\n";
+  if (!m.language.empty()) {
+    if (m.language.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-") !=
+        std::string::npos) {
+      throw InvalidInput(fmt::format("\"{}\" is not a language tag", m.language));
+    }
+    out += "Content-Language: " + m.language + "\r\n";
+  }
   out += "\r\n";
   if (!util::is_valid_utf8(m.body)) {
     throw InvalidInput("the message body is not valid UTF-8");

@@ -26,17 +26,41 @@ std::optional<std::string> read_file(const std::string& path) {
   return s.str();
 }
 
+// A section that renders nothing still leaves its line break (kainjow keeps
+// a standalone tag's newline when the section is false), so an email without
+// a message or options would have gaps of two or three blank lines: each run
+// of blank lines becomes one.
+// (Line ends become LF here; render() writes them as CRLF.)
+std::string fold_blank_lines(const std::string& text) {
+  std::string out;
+  out.reserve(text.size());
+  size_t newlines = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '\r' && i + 1 < text.size() && text[i + 1] == '\n') {
+      continue;
+    }
+    newlines = text[i] == '\n' ? newlines + 1 : 0;
+    if (newlines <= 2) {
+      out += text[i];
+    }
+  }
+  return out;
+}
+
 } // namespace
 
-RenderedText render_mail_template(std::string_view name, const nlohmann::json& data,
-                                  const std::optional<std::string>& override_dir) {
+RenderedText render_mail_template(std::string_view name, std::string_view lang, const nlohmann::json& data,
+                                  const std::optional<std::string>& override_dir, i18n::Missing missing) {
   std::string source;
   std::string origin;
   if (override_dir) {
-    const std::string path = fmt::format("{}/{}.mustache", *override_dir, name);
-    if (auto text = read_file(path)) {
-      source = std::move(*text);
-      origin = path;
+    for (const auto& path : {fmt::format("{}/{}/{}.mustache", *override_dir, lang, name),
+                             fmt::format("{}/{}.mustache", *override_dir, name)}) {
+      if (auto text = read_file(path)) {
+        source = std::move(*text);
+        origin = path;
+        break;
+      }
     }
   }
   if (origin.empty()) {
@@ -47,6 +71,7 @@ RenderedText render_mail_template(std::string_view name, const nlohmann::json& d
     source = std::string(*builtin);
     origin = fmt::format("the built-in template {}", name);
   }
+  source = i18n::localize(source, lang, origin, missing);
   // The subject line and the body are rendered apart, so a value with a line
   // break cannot move text from one to the other (render() then refuses it).
   static constexpr std::string_view k_subject = "Subject:";
@@ -72,7 +97,7 @@ RenderedText render_mail_template(std::string_view name, const nlohmann::json& d
   const size_t first = subject.find_first_not_of(" \t");
   const size_t last = subject.find_last_not_of(" \t\r");
   out.subject = first == std::string::npos ? std::string() : subject.substr(first, last - first + 1);
-  out.body = render_part(source.substr(body_start));
+  out.body = fold_blank_lines(render_part(source.substr(body_start)));
   return out;
 }
 

@@ -5,6 +5,7 @@
 #include "practice/app/workspace.hpp"
 #include "practice/approvals/approvals.hpp"
 #include "practice/error.hpp"
+#include "practice/i18n/catalogue.hpp"
 #include "practice/requests/links.hpp"
 #include "practice/requests/requests.hpp"
 #include "practice/util/mustache.hpp"
@@ -70,17 +71,19 @@ bool same_secret(const std::string& a, const std::optional<std::string>& b) {
   return b && a.size() == b->size() && CRYPTO_memcmp(a.data(), b->data(), a.size()) == 0;
 }
 
-std::string size_text(int64_t bytes) {
+std::string size_text(const std::string& lang, int64_t bytes) {
   if (bytes < 1024) {
-    return fmt::format("{} bytes", bytes);
+    return i18n::say_count(lang, "count.bytes", bytes);
   }
   if (bytes < 1024 * 1024) {
     return fmt::format("{:.0f} KB", static_cast<double>(bytes) / 1024.0);
   }
-  return fmt::format("{:.1f} MB", static_cast<double>(bytes) / (1024.0 * 1024.0));
+  return i18n::format_number(lang, fmt::format("{:.1f}", static_cast<double>(bytes) / (1024.0 * 1024.0))) + " MB";
 }
 
-std::string date_text(util::TimePoint t) { return util::format_date(std::chrono::floor<std::chrono::days>(t)); }
+std::string date_text(const std::string& lang, util::TimePoint t) {
+  return i18n::format_date(lang, std::chrono::floor<std::chrono::days>(t));
+}
 
 std::string masked(const std::string& email) {
   const auto at = email.find('@');
@@ -100,8 +103,9 @@ std::string origin_of(const std::string& url) {
   return slash == std::string::npos ? url : url.substr(0, slash);
 }
 
-// What a rendered answer reads as, for the read-only view.
-std::string shown_answer(const requests::Question& q, const std::optional<requests::Answer>& a) {
+// What a rendered answer reads as, for the read-only view, as `lang` writes it.
+std::string shown_answer(const std::string& lang, const requests::Question& q,
+                         const std::optional<requests::Answer>& a) {
   if (!a || q.type == requests::QuestionType::file) {
     return "";
   }
@@ -116,7 +120,15 @@ std::string shown_answer(const requests::Question& q, const std::optional<reques
   if (v.is_string()) {
     const std::string s = v.get<std::string>();
     if (q.type == requests::QuestionType::yesno) {
-      return s == "yes" ? "Yes" : "No";
+      return i18n::text(lang, s == "yes" ? "portal.yes" : "portal.no");
+    }
+    if (q.type == requests::QuestionType::date) {
+      if (const auto d = util::parse_date(s)) {
+        return i18n::format_date(lang, *d);
+      }
+    }
+    if (q.type == requests::QuestionType::number) {
+      return i18n::format_number(lang, s);
     }
     return s;
   }
@@ -152,6 +164,8 @@ struct Portal::Call {
   std::string client; // the client's address
   bool https = false;
   std::string firm;
+  std::string firm_lang; // the firm's language: for pages about no one (the 404 page)
+  std::string lang;      // of this call's pages: the firm's, until the link's or session's contact says
 
   const std::string& key() const { return portal.m_key; }
   util::TimePoint now() const { return w.ws.now(); }
@@ -329,23 +343,54 @@ std::string asset(std::string_view name) {
   return std::string(*text);
 }
 
-// The built-in templates are parsed once per worker thread, not once a page.
-std::string render_asset(const std::string& name, const json& data) {
+// The built-in templates are localized and parsed once per worker thread
+// and language, not once a page.
+std::string render_asset(const std::string& name, const std::string& lang, const json& data) {
   thread_local std::unordered_map<std::string, util::MustacheTemplate> parsed;
-  auto it = parsed.find(name);
+  const std::string key = lang + "/" + name;
+  auto it = parsed.find(key);
   if (it == parsed.end()) {
-    it = parsed.emplace(name, util::MustacheTemplate(asset(name), util::Escape::html, name)).first;
+    it = parsed.emplace(key, util::MustacheTemplate(i18n::localize(asset(name), lang, name), util::Escape::html, name))
+             .first;
   }
   return it->second.render(data);
 }
 
-std::string render_page(const std::string& firm, const std::string& page, const std::string& title, json data,
-                        const json& layout_extra = json::object()) {
+// The words portal.js shows (the catalogue's portal.js texts), as JSON for
+// the page's data-texts attribute; made once per thread and language.
+const std::string& script_texts(const std::string& lang) {
+  thread_local std::unordered_map<std::string, std::string> made;
+  auto it = made.find(lang);
+  if (it == made.end()) {
+    static constexpr std::string_view k_prefix = "portal.js.";
+    json texts = json::object();
+    for (const auto& key : i18n::catalogue("en").keys()) {
+      if (key.rfind(k_prefix, 0) == 0) {
+        texts[key.substr(k_prefix.size())] = i18n::text(lang, key);
+      }
+    }
+    it = made.emplace(lang, texts.dump()).first;
+  }
+  return it->second;
+}
+
+std::string render_page(const std::string& firm, const std::string& lang, const std::string& page,
+                        const std::string& title, json data, const json& layout_extra = json::object()) {
   data["firm_name"] = firm;
-  const std::string body = render_asset(page + ".mustache", data);
-  json layout = {{"lang", "en"}, {"firm_name", firm}, {"page_title", title}, {"content", body}};
+  const std::string body = render_asset(page + ".mustache", lang, data);
+  json layout = {{"lang", lang},
+                 {"firm_name", firm},
+                 {"page_title", title},
+                 {"content", body},
+                 {"js_texts", script_texts(lang)}};
   layout.update(layout_extra);
-  return render_asset("layout.mustache", layout);
+  return render_asset("layout.mustache", lang, layout);
+}
+
+// A catalogue text in the language of `lang`, with the firm's name at hand.
+std::string tr(const std::string& lang, const std::string& firm, std::string_view key, json args = json::object()) {
+  args["firm_name"] = firm;
+  return i18n::say(lang, key, args);
 }
 
 HttpResponse html(int status, std::string body) {
@@ -382,20 +427,27 @@ HttpResponse with_retry(HttpResponse r, std::chrono::seconds after) {
 
 } // namespace
 
-// The one page every unknown, expired, revoked, cancelled or other-scope link gets.
-static HttpResponse not_found_page(const std::string& firm) {
-  return html(404, render_page(firm, "notfound", "Link not found", json::object()));
+// The one page every unknown, expired, revoked, cancelled or other-scope
+// link gets: in the firm's language, whoever the link was for.
+static HttpResponse not_found_page(const app::FirmFace& firm) {
+  return html(404, render_page(firm.name, firm.language, "notfound",
+                               tr(firm.language, firm.name, "portal.not_found.title"), json::object()));
+}
+
+// 429 to a guesser of links, in the firm's language.
+static HttpResponse too_many_requests(const std::string& lang, const std::string& firm) {
+  return html(429, tr(lang, firm, "portal.problem.too_many_requests") + "\n");
 }
 
 // When the database cannot be opened or read: a page that needs nothing from it.
 static HttpResponse no_database(const HttpRequest& request, const config::Config& config, bool busy) {
-  const std::string firm = config.firm_name ? *config.firm_name : std::string("Your accountant");
-  const std::string heading = busy ? "Busy" : "Something went wrong";
-  const std::string text = busy ? "The portal is busy: please try again in a moment."
-                                : "Something went wrong on our side. Please try again in a minute.";
+  const std::string lang = config.firm_language.value_or("en");
+  const std::string firm = config.firm_name ? *config.firm_name : i18n::text(lang, "portal.your_accountant");
+  const std::string heading = tr(lang, firm, busy ? "portal.problem.busy" : "portal.problem.error");
+  const std::string text = tr(lang, firm, busy ? "portal.problem.busy_text" : "portal.problem.error_text");
   const int status = busy ? 503 : 500;
   HttpResponse r = wants_json(request) ? json_error(status, busy ? "busy" : "internal", text)
-                                       : html(status, render_page(firm, "notice", heading,
+                                       : html(status, render_page(firm, lang, "notice", heading,
                                                                   {{"heading", heading}, {"text", text}}));
   return secured(busy ? with_retry(std::move(r), std::chrono::seconds(2)) : std::move(r));
 }
@@ -413,12 +465,23 @@ static HttpResponse health() {
   return secured(std::move(r));
 }
 
+static std::string tr(const Portal::Call& c, std::string_view key, json args = json::object()) {
+  return tr(c.lang, c.firm, key, std::move(args));
+}
+
 static HttpResponse problem(const Portal::Call& c, int status, std::string_view code, const std::string& heading,
                             const std::string& text) {
   if (wants_json(c.http)) {
     return json_error(status, code, text);
   }
-  return html(status, render_page(c.firm, "notice", heading, {{"heading", heading}, {"text", text}}));
+  return html(status, render_page(c.firm, c.lang, "notice", heading, {{"heading", heading}, {"text", text}}));
+}
+
+// A problem whose heading and text are catalogue keys (portal.problem.KEY and KEY_text).
+static HttpResponse problem_key(const Portal::Call& c, int status, std::string_view code, std::string_view key,
+                                json args = json::object()) {
+  const std::string k(key);
+  return problem(c, status, code, tr(c, "portal.problem." + k, args), tr(c, "portal.problem." + k + "_text", args));
 }
 
 namespace {
@@ -488,9 +551,10 @@ static HttpResponse sign_in_page(Portal::Call& c, int status, const std::string&
                {"masked_email", masked(email)},
                {"csrf", link_csrf(c, token)},
                {"link", token},
-               {"code_action", fmt::format("/{}/{}/code", kind, token)}};
+               {"code_action", fmt::format("/{}/{}/code", kind, token)},
+               {"minutes_text", i18n::say_count(c.lang, "count.minutes", app::k_code_lifetime.count())}};
   data.update(extra);
-  return html(status, render_page(c.firm, "signin", title, data));
+  return html(status, render_page(c.firm, c.lang, "signin", title, data));
 }
 
 using Errors = std::map<int, std::string>;
@@ -514,7 +578,7 @@ static HttpResponse request_page(Portal::Call& c, int status, const RequestLink&
     const bool multi = q.type == requests::QuestionType::multichoice;
     std::vector<std::pair<std::string, std::string>> choices;
     if (q.type == requests::QuestionType::yesno) {
-      choices = {{"yes", "Yes"}, {"no", "No"}};
+      choices = {{"yes", i18n::text(c.lang, "portal.yes")}, {"no", i18n::text(c.lang, "portal.no")}};
     } else {
       for (const auto& o : q.options) {
         choices.emplace_back(o, o);
@@ -530,7 +594,7 @@ static HttpResponse request_page(Portal::Call& c, int status, const RequestLink&
     if (a) {
       for (const auto& f : a->files) {
         files.push_back({{"name", f.name},
-                         {"size", size_text(f.size)},
+                         {"size", size_text(c.lang, f.size)},
                          {"remove_action", fmt::format("{}/answers/{}/files/{}/remove", base, q.position, f.id)},
                          {"csrf", csrf}});
       }
@@ -541,7 +605,8 @@ static HttpResponse request_page(Portal::Call& c, int status, const RequestLink&
                          {"prompt", q.prompt},
                          {"optional", !q.required},
                          {"readonly_view", !open},
-                         {"shown", shown_answer(q, a)},
+                         // (an empty string is not false to mustache: unanswered is null, for "No answer")
+                         {"shown", a ? json(shown_answer(c.lang, q, a)) : json(nullptr)},
                          {"answered", a.has_value()},
                          {"is_file", q.type == QT::file},
                          {"is_single", q.type == QT::text || q.type == QT::paragraph || q.type == QT::date ||
@@ -560,21 +625,26 @@ static HttpResponse request_page(Portal::Call& c, int status, const RequestLink&
   }
   std::string readonly;
   if (r.status == requests::Status::submitted) {
-    readonly = fmt::format("You submitted this on {}. Thank you: {} has your answers.",
-                           r.submitted_at ? date_text(*r.submitted_at) : std::string("-"), c.firm);
+    readonly = tr(c, "portal.request.submitted",
+                  {{"date", r.submitted_at ? date_text(c.lang, *r.submitted_at) : std::string("-")}});
   } else if (r.status == requests::Status::completed) {
-    readonly = fmt::format("{} has marked this request done. Nothing more is needed from you.", c.firm);
+    readonly = tr(c, "portal.request.completed");
   }
+  const bool third_party = !link.target.recipient.contact_id;
   const json data = {{"title", r.title},
+                     {"on_behalf_of", third_party ? json(r.account_name) : json(nullptr)},
                      {"message", r.message ? json(*r.message) : json(nullptr)},
                      {"readonly", readonly.empty() ? json(nullptr) : json(readonly)},
                      {"answered", std::to_string(answered)},
                      {"total", std::to_string(r.questions.size())},
+                     {"progress", i18n::say_count(c.lang, "portal.request.progress",
+                                                  static_cast<int64_t>(r.questions.size()),
+                                                  {{"answered", std::to_string(answered)}}, util::Escape::html)},
                      {"questions", questions},
                      {"csrf", csrf},
                      {"submit_action", base + "/submit"},
                      {"submit_error", submit_error.empty() ? json(nullptr) : json(submit_error)}};
-  return html(status, render_page(c.firm, "request", r.title, data, layout_extra(c)));
+  return html(status, render_page(c.firm, c.lang, "request", r.title, data, layout_extra(c)));
 }
 
 static HttpResponse approval_page(Portal::Call& c, int status, const ApprovalLink& link, const std::string& error = {},
@@ -583,11 +653,11 @@ static HttpResponse approval_page(Portal::Call& c, int status, const ApprovalLin
   const auto& a = link.target.approval;
   const std::string base = "/a/" + link.token;
   std::string readonly;
+  const std::string decided = a.decided_at ? date_text(c.lang, *a.decided_at) : std::string("-");
   if (a.status == approvals::Status::approved) {
-    readonly = fmt::format("You approved this on {}. Thank you.", a.decided_at ? date_text(*a.decided_at) : "-");
+    readonly = tr(c, "portal.approval.approved", {{"date", decided}});
   } else if (a.status == approvals::Status::disapproved) {
-    readonly = fmt::format("You disapproved this on {}. {} will look at your reasons:",
-                           a.decided_at ? date_text(*a.decided_at) : "-", c.firm);
+    readonly = tr(c, "portal.approval.disapproved", {{"date", decided}});
   }
   json fields = json::array();
   const size_t n = std::max<size_t>(3, reasons_typed.size());
@@ -599,7 +669,7 @@ static HttpResponse approval_page(Portal::Call& c, int status, const ApprovalLin
   const json data = {{"document", a.document.name},
                      {"description", a.document.description ? json(*a.document.description) : json(nullptr)},
                      {"message", a.message ? json(*a.message) : json(nullptr)},
-                     {"size", size_text(a.document.size)},
+                     {"size", size_text(c.lang, a.document.size)},
                      {"document_href", base + "/document"},
                      {"readonly", readonly.empty() ? json(nullptr) : json(readonly)},
                      {"reasons", a.reasons},
@@ -611,14 +681,26 @@ static HttpResponse approval_page(Portal::Call& c, int status, const ApprovalLin
                      {"error", error.empty() ? json(nullptr) : json(error)},
                      {"reason_fields", fields},
                      {"comment_typed", comment_typed}};
-  return html(status, render_page(c.firm, "approval", "Please review " + a.document.name, data, layout_extra(c)));
+  const std::string title = tr(c, "portal.approval.title", {{"document", a.document.name}});
+  return html(status, render_page(c.firm, c.lang, "approval", title, data, layout_extra(c)));
 }
 
+// The language a link's pages are in: its recipient's, else the firm's.
+static std::string language_of(const requests::LinkTarget& t, const std::string& firm_lang) {
+  return t.recipient.language.value_or(firm_lang);
+}
+
+static std::string language_of(const approvals::LinkTarget& t, const std::string& firm_lang) {
+  return t.contact.language.value_or(firm_lang);
+}
+
+// Opening a link puts the call in the language of whoever it was sent to.
 static std::optional<RequestLink> open_request(Portal::Call& c, const std::string& token) {
   auto t = requests::open_link(c.w.db, c.w.ws.env(), token, c.now(), requests::LinkUse::view);
   if (!t) {
     return std::nullopt;
   }
+  c.lang = language_of(*t, c.firm_lang);
   return RequestLink{token, std::move(*t)};
 }
 
@@ -627,6 +709,7 @@ static std::optional<ApprovalLink> open_approval(Portal::Call& c, const std::str
   if (!t) {
     return std::nullopt;
   }
+  c.lang = language_of(*t, c.firm_lang);
   return ApprovalLink{token, std::move(*t)};
 }
 
@@ -649,7 +732,8 @@ std::optional<HttpResponse> Portal::before_body(const HttpRequest& request) {
   // A form from another site never gets as far as the body.
   const auto site = request.header("sec-fetch-site");
   if (site && *site == "cross-site") {
-    return secured(json_error(403, "forbidden", "This form was sent from another site."));
+    const std::string lang = m_options.config->firm_language.value_or("en");
+    return secured(json_error(403, "forbidden", i18n::text(lang, "portal.problem.other_site")));
   }
   if (parts.size() < 2 || (parts[0] != "r" && parts[0] != "a")) {
     return std::nullopt;
@@ -657,17 +741,20 @@ std::optional<HttpResponse> Portal::before_body(const HttpRequest& request) {
   // Links are checked before a body is read, so nobody uploads without one.
   const std::string client = client_address(request, m_options.config->portal_trusted_proxies);
   bool found = false;
-  std::string firm;
+  app::FirmFace firm;
+  std::string lang;
   try {
     Worker& w = worker();
     storage::Transaction tx(w.db, storage::TxMode::read);
+    firm = app::firm_face(w.db, *m_options.config);
     if (parts[0] == "r") {
-      found = requests::open_link(w.db, w.ws.env(), parts[1], w.ws.now(), requests::LinkUse::view).has_value();
+      const auto t = requests::open_link(w.db, w.ws.env(), parts[1], w.ws.now(), requests::LinkUse::view);
+      found = t.has_value();
+      lang = t ? language_of(*t, firm.language) : firm.language;
     } else {
-      found = approvals::open_link(w.db, w.ws.env(), parts[1], w.ws.now(), requests::LinkUse::view).has_value();
-    }
-    if (!found) {
-      firm = app::firm_name(w.db, *m_options.config);
+      const auto t = approvals::open_link(w.db, w.ws.env(), parts[1], w.ws.now(), requests::LinkUse::view);
+      found = t.has_value();
+      lang = t ? language_of(*t, firm.language) : firm.language;
     }
   } catch (const Error& e) {
     return no_database(request, *m_options.config, e.kind() == ErrorKind::busy);
@@ -676,13 +763,13 @@ std::optional<HttpResponse> Portal::before_body(const HttpRequest& request) {
   }
   if (!found) {
     if (const auto wait = m_not_found.take(client, std::chrono::steady_clock::now())) {
-      return secured(with_retry(html(429, "Too many requests: please wait a moment and try again.\n"), *wait));
+      return secured(with_retry(too_many_requests(firm.language, firm.name), *wait));
     }
     return secured(not_found_page(firm));
   }
   if (const auto wait = m_per_link.take(parts[1], std::chrono::steady_clock::now())) {
-    return secured(with_retry(json_error(429, "rate_limited", "Too many changes at once: please wait a moment."),
-                              *wait));
+    return secured(with_retry(
+        json_error(429, "rate_limited", tr(lang, firm.name, "portal.problem.too_many_changes")), *wait));
   }
   return std::nullopt;
 }
@@ -710,7 +797,7 @@ private:
 
   // A POST's CSRF token and Origin; nullopt when both are right.
   std::optional<HttpResponse> refuse_forged(const std::string& binding);
-  HttpResponse not_found() { return not_found_page(m_c.firm); }
+  HttpResponse not_found() { return not_found_page({m_c.firm, m_c.firm_lang}); }
   HttpResponse answer_saved(const RequestLink& link, const requests::Request& r, int position);
   accounts::Session client_session(const accounts::Client& who) {
     return accounts::make_client_session(m_c.w.db, m_c.now(), who);
@@ -728,17 +815,17 @@ HttpResponse Router::route() {
   const bool get = method == "GET" || method == "HEAD";
   const bool post = method == "POST";
   if (!get && !post) {
-    auto r = problem(m_c, 405, "method_not_allowed", "Not allowed", "This page takes GET and POST only.");
+    auto r = problem(m_c, 405, "method_not_allowed", tr(m_c, "portal.problem.not_allowed"),
+                     tr(m_c, "portal.problem.get_post_only"));
     r.headers.emplace_back("Allow", "GET, HEAD, POST");
     return r;
   }
   if (post && m_c.http.body_too_large) {
-    return problem(m_c, 413, "too_large", "Too large",
-                   fmt::format("That is more than this portal takes at once: files up to {} MB each.",
-                               m_c.w.ws.config().files_max_size_mb));
+    return problem_key(m_c, 413, "too_large", "too_large",
+                       {{"mb", std::to_string(m_c.w.ws.config().files_max_size_mb)}});
   }
   if (post && m_c.http.body_malformed) {
-    return problem(m_c, 400, "bad_request", "Something went wrong", "That form could not be read: please try again.");
+    return problem(m_c, 400, "bad_request", tr(m_c, "portal.problem.error"), tr(m_c, "portal.problem.unreadable"));
   }
   if (parts.empty()) {
     return get ? home() : not_found();
@@ -798,12 +885,12 @@ std::optional<HttpResponse> Router::refuse_forged(const std::string& binding) {
     const auto site = m_c.http.header("sec-fetch-site");
     const bool own_null = *origin == "null" && site && *site == "same-origin";
     if (!own_null && std::find(ours.begin(), ours.end(), *origin) == ours.end()) {
-      return problem(m_c, 403, "forbidden", "Not allowed", "This form was sent from another site.");
+      return problem(m_c, 403, "forbidden", tr(m_c, "portal.problem.not_allowed"),
+                     tr(m_c, "portal.problem.other_site"));
     }
   }
   if (!same_secret(app::csrf_token(m_c.key(), binding), m_c.http.field("csrf"))) {
-    return problem(m_c, 403, "forbidden", "Please try again",
-                   "This page was open too long or came from elsewhere: reload it and try again.");
+    return problem(m_c, 403, "forbidden", tr(m_c, "portal.problem.try_again"), tr(m_c, "portal.problem.stale_form"));
   }
   return std::nullopt;
 }
@@ -811,18 +898,20 @@ std::optional<HttpResponse> Router::refuse_forged(const std::string& binding) {
 HttpResponse Router::home() {
   const auto session = current_session(m_c);
   if (!session) {
-    return html(200, render_page(m_c.firm, "home", "Welcome", json::object()));
+    return html(200, render_page(m_c.firm, m_c.lang, "home", tr(m_c, "portal.home.title"), json::object()));
   }
   const auto contact = app::find_contact(m_c.w.db, session->contact_id);
+  m_c.lang = contact->language.value_or(m_c.firm_lang);
   json items = json::array();
   for (const auto& i : app::client_todo(m_c.w.db, m_c.key(), *contact)) {
-    items.push_back({{"kind", i.kind == "request" ? "Request" : "Approval"},
+    const bool request = i.kind == "request";
+    items.push_back({{"kind", i18n::text(m_c.lang, request ? "portal.todo.request" : "portal.todo.approval")},
                      {"title", i.title},
-                     {"href", fmt::format("/{}/{}", i.kind == "request" ? "r" : "a", i.token)},
-                     {"when", date_text(i.last_notified)}});
+                     {"href", fmt::format("/{}/{}", request ? "r" : "a", i.token)},
+                     {"when", date_text(m_c.lang, i.last_notified)}});
   }
-  return html(200, render_page(m_c.firm, "todo", "Your to-do list", {{"items", items}, {"has_items", !items.empty()}},
-                               layout_extra(m_c)));
+  return html(200, render_page(m_c.firm, m_c.lang, "todo", tr(m_c, "portal.todo.title"),
+                               {{"items", items}, {"has_items", !items.empty()}}, layout_extra(m_c)));
 }
 
 HttpResponse Router::request_get(const std::string& token) {
@@ -832,8 +921,7 @@ HttpResponse Router::request_get(const std::string& token) {
   }
   if (needs_sign_in(m_c, link->target.request.login, link->target.recipient.contact_id)) {
     if (!link->target.recipient.contact_id) {
-      return problem(m_c, 403, "forbidden", link->target.request.title,
-                     fmt::format("This request needs a sign-in. Please ask {} for access.", m_c.firm));
+      return problem(m_c, 403, "forbidden", link->target.request.title, tr(m_c, "portal.request.needs_sign_in"));
     }
     return sign_in_page(m_c, 200, "r", token, link->target.request.title, link->target.recipient.email,
                         {{"sent", app::code_pending(m_c.w.db, link->target.recipient.email, m_c.now())}});
@@ -850,6 +938,20 @@ HttpResponse Router::answer_saved(const RequestLink& link, const requests::Reque
   return redirect(fmt::format("/r/{}#q{}", link.token, position));
 }
 
+// What the client reads when an answer is refused: the rule it broke, in
+// their words, with what they typed (`typed`: the one value of a one-value
+// question, as sent), or (a refusal the rules do not explain) a plea to check it.
+static std::string answer_problem_text(const Portal::Call& c, const InvalidInput& e, const std::string& typed) {
+  const auto* refused = dynamic_cast<const requests::InvalidAnswer*>(&e);
+  if (!refused) {
+    return tr(c, "portal.answer.not_saved");
+  }
+  const bool date = refused->problem() == requests::AnswerProblem::not_a_date;
+  return tr(c, "portal.answer." + std::string(to_string(refused->problem())),
+            {{"typed", typed.empty() ? refused->value() : typed},
+             {"example", date ? date_text(c.lang, c.now()) : i18n::format_number(c.lang, "1234.50")}});
+}
+
 HttpResponse Router::request_post(const std::string& token, const std::vector<std::string>& rest) {
   const auto link = open_request(m_c, token);
   if (!link) {
@@ -860,13 +962,12 @@ HttpResponse Router::request_post(const std::string& token, const std::vector<st
   }
   const auto& target = link->target;
   if (needs_sign_in(m_c, target.request.login, target.recipient.contact_id)) {
-    return problem(m_c, 403, "sign_in", "Please sign in", "Sign in with the code we email you first.");
+    return problem_key(m_c, 403, "sign_in", "sign_in");
   }
   if (!requests::accepts_answers(target.request.status)) {
     return problem(m_c, 409, "closed", target.request.title,
-                   target.request.status == requests::Status::completed
-                       ? fmt::format("{} has marked this request done: it can no longer be changed here.", m_c.firm)
-                       : std::string("This request was already submitted: it can no longer be changed here."));
+                   tr(m_c, target.request.status == requests::Status::completed ? "portal.request.closed_done"
+                                                                                  : "portal.request.closed_submitted"));
   }
   const auto env = m_c.w.ws.env();
   const auto who = [&](storage::Database&) { return client_session(client_of(target)); };
@@ -876,19 +977,27 @@ HttpResponse Router::request_post(const std::string& token, const std::vector<st
         return app::submit_request(s, env, target.request.id, std::nullopt);
       });
       m_mail(out.outbox_ids);
-    } catch (const InvalidInput& e) {
-      if (wants_json(m_c.http)) {
-        return json_error(422, "missing_answers", e.what());
-      }
+    } catch (const InvalidInput&) {
       auto fresh = open_request(m_c, token);
       const auto missing = requests::missing_required(fresh->target.request.questions, fresh->target.request.answers);
+      const auto count = static_cast<int64_t>(missing.size());
+      if (wants_json(m_c.http)) {
+        // No page to point at: the message names them.
+        std::string named;
+        for (const int m : missing) {
+          named += (named.empty() ? "" : ", ") +
+                   tr(m_c, "portal.request.quoted",
+                      {{"prompt", fresh->target.request.questions[static_cast<size_t>(m - 1)].prompt}});
+        }
+        return json_error(422, "missing_answers",
+                          i18n::say_count(m_c.lang, "portal.request.missing_named", count, {{"questions", named}}));
+      }
+      const std::string message = i18n::say_count(m_c.lang, "portal.request.missing", count);
       Errors errors;
       for (const int m : missing) {
-        errors[m] = "This question needs an answer before you submit.";
+        errors[m] = tr(m_c, "portal.request.needs_answer");
       }
-      return request_page(m_c, 422, *fresh, errors, {},
-                          fmt::format("{} required question{} still need{} an answer: see below.", missing.size(),
-                                      missing.size() == 1 ? "" : "s", missing.size() == 1 ? "s" : ""));
+      return request_page(m_c, 422, *fresh, errors, {}, message);
     }
     if (wants_json(m_c.http)) {
       return json_response(200, {{"ok", true}, {"status", "submitted"}});
@@ -918,10 +1027,21 @@ HttpResponse Router::request_post(const std::string& token, const std::vector<st
   }
   std::vector<std::string> values = m_c.http.fields("value");
   std::erase_if(values, [&](const std::string& v) { return util::trim(v).empty(); });
+  // Dates and numbers as the client writes them ("31/03/2026", "1234,50"), kept as the CLI keeps them.
+  const auto& conventions = i18n::catalogue(m_c.lang).conventions();
+  for (auto& v : values) {
+    if (q.type == requests::QuestionType::date) {
+      if (const auto d = i18n::parse_date(conventions, v)) {
+        v = util::format_date(*d);
+      }
+    } else if (q.type == requests::QuestionType::number) {
+      v = i18n::canonical_number(conventions, v);
+    }
+  }
   try {
     if (q.type == requests::QuestionType::file) {
       if (m_c.http.files.empty()) {
-        throw InvalidInput("Choose a file to upload first.");
+        throw requests::InvalidAnswer(requests::AnswerProblem::needs_file, "", "no file was uploaded");
       }
       requests::AnswerInput in{pos, {}, {}, {}, std::nullopt};
       for (const auto& f : m_c.http.files) {
@@ -940,8 +1060,7 @@ HttpResponse Router::request_post(const std::string& token, const std::vector<st
         // store refuses now is our side's failure (a full disk), and its
         // message names our paths, not the client's file.
         m_c.warn(fmt::format("practice: warning: an upload could not be stored: {}", e.what()));
-        return problem(m_c, 500, "internal", "Something went wrong",
-                       "We could not store your file on our side. Please try again in a minute.");
+        return problem(m_c, 500, "internal", tr(m_c, "portal.problem.error"), tr(m_c, "portal.request.not_stored"));
       }
       return answer_saved(*link, *r, pos);
     }
@@ -956,10 +1075,13 @@ HttpResponse Router::request_post(const std::string& token, const std::vector<st
         who, [&](accounts::Session& s) { return app::save_answer(s, env, target.request.id, in); });
     return answer_saved(*link, r, pos);
   } catch (const InvalidInput& e) {
+    const auto sent = m_c.http.fields("value");
+    const bool one_value = q.type != requests::QuestionType::multichoice && sent.size() == 1;
+    const std::string message = answer_problem_text(m_c, e, one_value ? std::string(util::trim(sent[0])) : "");
     if (wants_json(m_c.http)) {
-      return json_error(422, "invalid_answer", e.what());
+      return json_error(422, "invalid_answer", message);
     }
-    return request_page(m_c, 422, *link, {{pos, e.what()}}, {{pos, m_c.http.fields("value")}});
+    return request_page(m_c, 422, *link, {{pos, message}}, {{pos, m_c.http.fields("value")}});
   }
 }
 
@@ -969,8 +1091,8 @@ HttpResponse Router::approval_get(const std::string& token) {
     return not_found();
   }
   if (needs_sign_in(m_c, approval_needs_login(link->target), link->target.contact.id)) {
-    return sign_in_page(m_c, 200, "a", token, "Please review " + link->target.approval.document.name,
-                        link->target.contact.email,
+    const std::string title = tr(m_c, "portal.approval.title", {{"document", link->target.approval.document.name}});
+    return sign_in_page(m_c, 200, "a", token, title, link->target.contact.email,
                         {{"sent", app::code_pending(m_c.w.db, link->target.contact.email, m_c.now())}});
   }
   return approval_page(m_c, 200, *link);
@@ -982,7 +1104,7 @@ HttpResponse Router::approval_document(const std::string& token) {
     return not_found();
   }
   if (needs_sign_in(m_c, approval_needs_login(link->target), link->target.contact.id)) {
-    return problem(m_c, 403, "sign_in", "Please sign in", "Sign in with the code we email you first.");
+    return problem_key(m_c, 403, "sign_in", "sign_in");
   }
   const auto& d = link->target.approval.document;
   HttpResponse r;
@@ -1011,10 +1133,10 @@ HttpResponse Router::approval_post(const std::string& token, const std::string& 
   }
   const auto& target = link->target;
   if (needs_sign_in(m_c, approval_needs_login(target), target.contact.id)) {
-    return problem(m_c, 403, "sign_in", "Please sign in", "Sign in with the code we email you first.");
+    return problem_key(m_c, 403, "sign_in", "sign_in");
   }
   if (target.approval.status != approvals::Status::pending) {
-    return problem(m_c, 409, "closed", target.approval.document.name, "You already decided on this document.");
+    return problem(m_c, 409, "closed", target.approval.document.name, tr(m_c, "portal.approval.decided"));
   }
   const auto env = m_c.w.ws.env();
   const auto who = [&](storage::Database&) { return client_session(client_of(target)); };
@@ -1029,19 +1151,25 @@ HttpResponse Router::approval_post(const std::string& token, const std::string& 
     if (comment && util::trim(*comment).empty()) {
       comment.reset();
     }
-    try {
-      if (reasons.empty()) {
-        throw InvalidInput("Give at least one reason, so we know what to fix.");
+    // Refused, the client reads why in their words (no reason, or one the rules refuse).
+    std::optional<std::string> refused;
+    if (reasons.empty()) {
+      refused = tr(m_c, "portal.approval.give_reason");
+    } else {
+      try {
+        const auto out = m_c.w.ws.write(who, [&](accounts::Session& s) {
+          return app::disapprove(s, env, target.approval.id, reasons, comment, std::nullopt);
+        });
+        m_mail(out.outbox_ids);
+      } catch (const InvalidInput&) {
+        refused = tr(m_c, "portal.approval.check_reasons");
       }
-      const auto out = m_c.w.ws.write(who, [&](accounts::Session& s) {
-        return app::disapprove(s, env, target.approval.id, reasons, comment, std::nullopt);
-      });
-      m_mail(out.outbox_ids);
-    } catch (const InvalidInput& e) {
+    }
+    if (refused) {
       if (wants_json(m_c.http)) {
-        return json_error(422, "invalid_decision", e.what());
+        return json_error(422, "invalid_decision", *refused);
       }
-      return approval_page(m_c, 422, *link, e.what(), m_c.http.fields("reason"), comment.value_or(""));
+      return approval_page(m_c, 422, *link, *refused, m_c.http.fields("reason"), comment.value_or(""));
     }
   }
   if (wants_json(m_c.http)) {
@@ -1077,24 +1205,22 @@ HttpResponse Router::send_code(const std::string& kind, const std::string& token
     return *forged;
   }
   if (!login) {
-    return problem(m_c, 409, "no_sign_in", title, "This page needs no code: the link alone opens it.");
+    return problem(m_c, 409, "no_sign_in", title, tr(m_c, "portal.problem.no_code_needed"));
   }
   if (!contact || !contact->portal) {
-    return problem(m_c, 403, "forbidden", title, fmt::format("Please ask {} for portal access.", m_c.firm));
+    return problem(m_c, 403, "forbidden", title, tr(m_c, "portal.problem.ask_access"));
   }
   if (const auto wait = m_code_mail.take(m_c.client, std::chrono::steady_clock::now())) {
-    return with_retry(problem(m_c, 429, "rate_limited", "Please wait", "We sent several codes already: please wait a "
-                                                                     "little and use the newest one."),
-                      *wait);
+    return with_retry(
+        problem(m_c, 429, "rate_limited", tr(m_c, "portal.problem.wait"), tr(m_c, "portal.problem.codes_sent")), *wait);
   }
   const auto env = m_c.w.ws.env();
   const auto issued = m_c.w.ws.write([&](storage::Database&) { return client_session({contact->account_id, contact->id, contact->email}); },
                                      [&](accounts::Session& s) { return app::issue_code(s, env, *contact, title); });
   if (issued.retry_after.count() > 0) {
-    return with_retry(problem(m_c, 429, "rate_limited", "Please wait",
-                              "We sent you a code less than a minute ago: please check your email, or wait a moment "
-                              "for a new one."),
-                      issued.retry_after);
+    return with_retry(
+        problem(m_c, 429, "rate_limited", tr(m_c, "portal.problem.wait"), tr(m_c, "portal.problem.code_just_sent")),
+        issued.retry_after);
   }
   if (issued.outbox_id) {
     m_mail({*issued.outbox_id});
@@ -1128,10 +1254,12 @@ HttpResponse Router::login() {
     return *forged;
   }
   if (!contact || !contact->portal) {
-    return problem(m_c, 403, "forbidden", title, fmt::format("Please ask {} for portal access.", m_c.firm));
+    return problem(m_c, 403, "forbidden", title, tr(m_c, "portal.problem.ask_access"));
   }
   if (const auto wait = m_code_tries.take(m_c.client, std::chrono::steady_clock::now())) {
-    return with_retry(problem(m_c, 429, "rate_limited", "Please wait", "Too many tries: please wait a little."), *wait);
+    return with_retry(
+        problem(m_c, 429, "rate_limited", tr(m_c, "portal.problem.wait"), tr(m_c, "portal.problem.too_many_tries")),
+        *wait);
   }
   const std::string typed = m_c.http.field("code").value_or("");
   const auto env = m_c.w.ws.env();
@@ -1148,8 +1276,9 @@ HttpResponse Router::login() {
   if (check.result != app::CodeCheck::Result::ok) {
     const std::string message =
         check.result == app::CodeCheck::Result::wrong
-            ? fmt::format("That code is not right: {} {} left.", check.tries_left, check.tries_left == 1 ? "try" : "tries")
-            : std::string("That code no longer works (it expired, was used, or was tried too often): ask for a new one.");
+            ? tr(m_c, "portal.signin.wrong_code",
+                 {{"tries_left", i18n::say_count(m_c.lang, "count.tries_left", check.tries_left)}})
+            : tr(m_c, "portal.signin.code_dead");
     if (wants_json(m_c.http)) {
       return json_error(422, "wrong_code", message);
     }
@@ -1183,6 +1312,14 @@ HttpResponse Router::logout() {
 
 } // namespace
 
+// The firm's name and language for this call, from its read snapshot.
+static void set_firm(Portal::Call& c) {
+  const auto face = app::firm_face(c.w.db, c.w.ws.config());
+  c.firm = face.name;
+  c.firm_lang = face.language;
+  c.lang = face.language;
+}
+
 HttpResponse Portal::handle(HttpRequest& request) {
   if (is_health_check(request)) {
     return health();
@@ -1196,7 +1333,10 @@ HttpResponse Portal::handle(HttpRequest& request) {
     return no_database(request, *m_options.config, false);
   }
   Worker& w = *thread_worker;
-  Call c{*this, request, w, client_address(request, m_options.config->portal_trusted_proxies), false, ""};
+  // Until the database says the firm's language: the config's.
+  const std::string configured = m_options.config->firm_language.value_or("en");
+  Call c{*this, request, w, client_address(request, m_options.config->portal_trusted_proxies), false, "",
+         configured, configured};
   const auto& base = m_options.config->portal_base_url;
   const bool proxied_https = std::find(m_options.config->portal_trusted_proxies.begin(),
                                        m_options.config->portal_trusted_proxies.end(),
@@ -1213,7 +1353,7 @@ HttpResponse Portal::handle(HttpRequest& request) {
     if (request.method == "POST") {
       {
         storage::Transaction tx(w.db, storage::TxMode::read);
-        c.firm = app::firm_name(w.db, *m_options.config);
+        set_firm(c);
       }
       r = router.route();
       if (r.status < 400) {
@@ -1222,39 +1362,38 @@ HttpResponse Portal::handle(HttpRequest& request) {
     } else {
       {
         storage::Transaction tx(w.db, storage::TxMode::read);
-        c.firm = app::firm_name(w.db, *m_options.config);
+        set_firm(c);
         r = router.route();
       }
       // Guessing links by GET is held back as a POST's guesses are (before_body).
       const auto parts = segments(request.path);
       if (r.status == 404 && parts.size() >= 2 && (parts[0] == "r" || parts[0] == "a")) {
         if (const auto wait = m_not_found.take(c.client, std::chrono::steady_clock::now())) {
-          r = with_retry(html(429, "Too many requests: please wait a moment and try again.\n"), *wait);
+          r = with_retry(too_many_requests(c.firm_lang, c.firm), *wait);
         }
       }
     }
     return secured(std::move(r));
   } catch (const Error& e) {
+    // The client reads what happened in their words; the library's own
+    // sentences are for staff (and may name records the client never sees).
     switch (e.kind()) {
     case ErrorKind::busy:
-      return secured(with_retry(problem(c, 503, "busy", "Busy", "The portal is busy: please try again in a moment."),
-                                std::chrono::seconds(2)));
+      return secured(with_retry(problem_key(c, 503, "busy", "busy"), std::chrono::seconds(2)));
     case ErrorKind::conflict:
-      return secured(problem(c, 409, "conflict", "No longer open", e.what()));
+      return secured(problem_key(c, 409, "conflict", "no_longer_open"));
     case ErrorKind::not_found:
-      return secured(not_found_page(c.firm));
+      return secured(not_found_page({c.firm, c.firm_lang}));
     case ErrorKind::permission:
-      return secured(problem(c, 403, "forbidden", "Not allowed", e.what()));
+      return secured(problem_key(c, 403, "forbidden", "not_allowed"));
     case ErrorKind::invalid_input:
-      return secured(problem(c, 422, "invalid", "Please check", e.what()));
+      return secured(problem_key(c, 422, "invalid", "check"));
     default:
-      return secured(problem(c, 500, "internal", "Something went wrong",
-                             "Something went wrong on our side. Please try again in a minute."));
+      return secured(problem_key(c, 500, "internal", "error"));
     }
   } catch (const std::exception&) {
     // Still with the security headers, and nothing of the exception shown.
-    return secured(problem(c, 500, "internal", "Something went wrong",
-                           "Something went wrong on our side. Please try again in a minute."));
+    return secured(problem_key(c, 500, "internal", "error"));
   }
 }
 

@@ -25,13 +25,16 @@ SELECT 'request' AS kind, r.id AS id, r.account_id AS account_id, a.name AS acco
 FROM requests r JOIN accounts a ON a.id = r.account_id
 WHERE r.status IN ('pending', 'in_progress'))sql";
 
+// Named as the request branch names them: looked up alone (ReminderStore::item)
+// it is the whole query, and the outer query reads the columns by these names.
 constexpr std::string_view k_approval_items = R"sql(
-SELECT 'approval', p.id, p.account_id, a.name, d.name, p.reminders_on, p.remind_every_days, p.reminder_count,
-       p.reminders_sent, coalesce(p.last_notified_at, p.requested_at),
-       'approval:' || p.id,
+SELECT 'approval' AS kind, p.id AS id, p.account_id AS account_id, a.name AS account_name, d.name AS title,
+       p.reminders_on AS reminders_on, p.remind_every_days AS every_days, p.reminder_count AS reminder_count,
+       p.reminders_sent AS reminders_sent, coalesce(p.last_notified_at, p.requested_at) AS recorded,
+       'approval:' || p.id AS item,
        EXISTS (SELECT 1 FROM job_links l JOIN jobs j ON j.id = l.job_id
-               WHERE l.item_kind = 'approval' AND l.item_id = p.id AND j.archived_at IS NOT NULL),
-       a.reminders_paused, a.reminders_paused_until
+               WHERE l.item_kind = 'approval' AND l.item_id = p.id AND j.archived_at IS NOT NULL) AS stopped,
+       a.reminders_paused AS paused, a.reminders_paused_until AS paused_until
 FROM approvals p JOIN documents d ON d.id = p.document_id JOIN accounts a ON a.id = p.account_id
 WHERE p.status = 'pending')sql";
 

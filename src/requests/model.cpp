@@ -36,11 +36,59 @@ std::string match_option(const Question& q, const std::string& value) {
   for (const auto& o : q.options) {
     list += fmt::format("{}\"{}\"", list.empty() ? "" : ", ", o);
   }
-  throw InvalidInput(fmt::format("\"{}\" is not an option of question {}; the options are {}",
-                                 value, q.position, list));
+  throw InvalidAnswer(AnswerProblem::not_an_option, value,
+                      fmt::format("\"{}\" is not an option of question {}; the options are {}", value, q.position,
+                                  list));
+}
+
+bool has_line_break(std::string_view s) {
+  return s.find_first_of("\r\n\v\f") != std::string_view::npos || s.find("\xc2\x85") != std::string_view::npos ||
+         s.find("\xe2\x80\xa8") != std::string_view::npos || s.find("\xe2\x80\xa9") != std::string_view::npos;
+}
+
+// An answer's text as require_line or require_text checks it, refused as an InvalidAnswer.
+std::string checked_text(std::string_view what, const std::string& value, size_t max_length, bool breaks) {
+  try {
+    return breaks ? util::require_text(what, value, max_length) : util::require_line(what, value, max_length);
+  } catch (const InvalidAnswer&) {
+    throw;
+  } catch (const InvalidInput& e) {
+    const std::string_view t = util::trim(value);
+    const AnswerProblem p = t.empty()                         ? AnswerProblem::empty
+                            : !breaks && has_line_break(value) ? AnswerProblem::line_break
+                            : t.size() > max_length            ? AnswerProblem::too_long
+                                                               : AnswerProblem::bad_characters;
+    throw InvalidAnswer(p, value, e.what(), e.hint());
+  }
 }
 
 } // namespace
+
+std::string_view to_string(AnswerProblem p) {
+  switch (p) {
+  case AnswerProblem::empty:
+    return "empty";
+  case AnswerProblem::too_long:
+    return "too_long";
+  case AnswerProblem::line_break:
+    return "line_break";
+  case AnswerProblem::bad_characters:
+    return "bad_characters";
+  case AnswerProblem::not_yes_no:
+    return "not_yes_no";
+  case AnswerProblem::not_an_option:
+    return "not_an_option";
+  case AnswerProblem::not_a_date:
+    return "not_a_date";
+  case AnswerProblem::not_a_number:
+    return "not_a_number";
+  case AnswerProblem::wrong_count:
+    return "wrong_count";
+  case AnswerProblem::needs_file:
+    return "needs_file";
+  }
+  return "empty";
+}
 
 std::string_view to_string(QuestionType t) {
   switch (t) {
@@ -129,19 +177,22 @@ void validate_question(const Question& q) {
 std::string normalize_answer(const Question& q, const std::vector<std::string>& values) {
   const std::string what = fmt::format("the answer to question {}", q.position);
   if (q.type == QuestionType::file) {
-    throw InvalidInput(fmt::format("question {} asks for a file", q.position), "answer it with --file PATH");
+    throw InvalidAnswer(AnswerProblem::needs_file, "", fmt::format("question {} asks for a file", q.position),
+                        "answer it with --file PATH");
   }
   if (q.type != QuestionType::multichoice && values.size() != 1) {
-    throw InvalidInput(fmt::format("question {} takes exactly one --value", q.position));
+    throw InvalidAnswer(AnswerProblem::wrong_count, "",
+                        fmt::format("question {} takes exactly one --value", q.position));
   }
   if (values.empty()) {
-    throw InvalidInput(fmt::format("question {} needs at least one --value", q.position));
+    throw InvalidAnswer(AnswerProblem::wrong_count, "",
+                        fmt::format("question {} needs at least one --value", q.position));
   }
   switch (q.type) {
   case QuestionType::text:
-    return nlohmann::json(util::require_line(what, values[0], 1000)).dump();
+    return nlohmann::json(checked_text(what, values[0], 1000, false)).dump();
   case QuestionType::paragraph:
-    return nlohmann::json(util::require_text(what, values[0], 20000)).dump();
+    return nlohmann::json(checked_text(what, values[0], 20000, true)).dump();
   case QuestionType::yesno: {
     const std::string l = util::to_lower(util::trim(values[0]));
     if (l == "yes" || l == "y" || l == "true") {
@@ -150,7 +201,8 @@ std::string normalize_answer(const Question& q, const std::vector<std::string>& 
     if (l == "no" || l == "n" || l == "false") {
       return nlohmann::json("no").dump();
     }
-    throw InvalidInput(fmt::format("question {} takes yes or no, not \"{}\"", q.position, values[0]));
+    throw InvalidAnswer(AnswerProblem::not_yes_no, values[0],
+                        fmt::format("question {} takes yes or no, not \"{}\"", q.position, values[0]));
   }
   case QuestionType::choice:
     return nlohmann::json(match_option(q, values[0])).dump();
@@ -167,8 +219,9 @@ std::string normalize_answer(const Question& q, const std::vector<std::string>& 
   case QuestionType::date: {
     const auto d = util::parse_date(util::trim(values[0]));
     if (!d) {
-      throw InvalidInput(fmt::format("question {} takes a date such as 2026-03-01, not \"{}\"",
-                                     q.position, values[0]));
+      throw InvalidAnswer(AnswerProblem::not_a_date, values[0],
+                          fmt::format("question {} takes a date such as 2026-03-01, not \"{}\"", q.position,
+                                      values[0]));
     }
     return nlohmann::json(util::format_date(*d)).dump();
   }
@@ -183,7 +236,8 @@ std::string normalize_answer(const Question& q, const std::vector<std::string>& 
     }
     if (t.empty() || used != t.size() || !std::isfinite(v) ||
         t.find_first_not_of("0123456789.-+eE") != std::string::npos) {
-      throw InvalidInput(fmt::format("question {} takes a number, not \"{}\"", q.position, values[0]));
+      throw InvalidAnswer(AnswerProblem::not_a_number, values[0],
+                          fmt::format("question {} takes a number, not \"{}\"", q.position, values[0]));
     }
     return nlohmann::json(t).dump();
   }

@@ -21,6 +21,15 @@ SELECT r.id, r.account_id, a.name, r.template_name, r.title, r.message, r.login,
         WHERE q.request_id = r.id)
 FROM requests r JOIN accounts a ON a.id = r.account_id)sql";
 
+// A recipient reads their contact's language, or (a third party) their own.
+constexpr std::string_view k_recipient_columns = R"sql(
+SELECT rr.id, rr.contact_id, rr.name, rr.email, rr.generation, COALESCE(c.language, rr.language)
+FROM request_recipients rr LEFT JOIN contacts c ON c.id = rr.contact_id)sql";
+
+Recipient read_recipient(const storage::Statement& s) {
+  return {s.int64(0), s.opt_int64(1), s.text(2), s.text(3), s.int64(4), s.opt_text(5)};
+}
+
 Request read_request(const storage::Statement& s, audit::People& people) {
   Request r;
   r.id = s.int64(0);
@@ -114,11 +123,10 @@ WHERE q.request_id = ? ORDER BY q.position)sql");
     r.questions.push_back(std::move(q));
     r.answers.push_back(std::move(answer));
   }
-  storage::Statement rs(m_db, "SELECT id, contact_id, name, email, generation FROM "
-                              "request_recipients WHERE request_id = ? ORDER BY id");
+  storage::Statement rs(m_db, std::string(k_recipient_columns) + " WHERE rr.request_id = ? ORDER BY rr.id");
   rs.bind(1, id);
   while (rs.step()) {
-    r.recipients.push_back({rs.int64(0), rs.opt_int64(1), rs.text(2), rs.text(3), rs.int64(4)});
+    r.recipients.push_back(read_recipient(rs));
   }
   return r;
 }
@@ -173,9 +181,10 @@ void RequestStore::set_recipients(int64_t request_id, const std::vector<Recipien
   del.bind(1, request_id);
   del.run();
   for (const auto& r : recipients) {
-    storage::Statement s(m_db, "INSERT INTO request_recipients (request_id, contact_id, name, email) "
-                               "VALUES (?, ?, ?, ?)");
-    s.bind_all(request_id, r.contact_id, r.name, r.email);
+    storage::Statement s(m_db, "INSERT INTO request_recipients (request_id, contact_id, name, email, language) "
+                               "VALUES (?, ?, ?, ?, ?)");
+    // A contact's language stays the contact's: it follows their record.
+    s.bind_all(request_id, r.contact_id, r.name, r.email, r.contact_id ? std::nullopt : r.language);
     s.run();
   }
 }
@@ -187,13 +196,18 @@ void RequestStore::bump_generation(int64_t recipient_id) {
 }
 
 std::optional<Recipient> RequestStore::find_recipient(int64_t request_id, const std::string& email) {
-  storage::Statement s(m_db, "SELECT id, contact_id, name, email, generation FROM request_recipients "
-                             "WHERE request_id = ? AND email = ?");
+  storage::Statement s(m_db, std::string(k_recipient_columns) + " WHERE rr.request_id = ? AND rr.email = ?");
   s.bind_all(request_id, email);
   if (!s.step()) {
     return std::nullopt;
   }
-  return Recipient{s.int64(0), s.opt_int64(1), s.text(2), s.text(3), s.int64(4)};
+  return read_recipient(s);
+}
+
+void RequestStore::set_recipient_language(int64_t recipient_id, const std::optional<std::string>& language) {
+  storage::Statement s(m_db, "UPDATE request_recipients SET language = ? WHERE id = ? AND contact_id IS NULL");
+  s.bind_all(language, recipient_id);
+  s.run();
 }
 
 void RequestStore::save_answer(int64_t question_id, const std::string& value, const audit::Actor& by,

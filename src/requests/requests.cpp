@@ -6,6 +6,7 @@
 #include "practice/audit/audit_log.hpp"
 #include "practice/audit/people.hpp"
 #include "practice/error.hpp"
+#include "practice/i18n/catalogue.hpp"
 #include "practice/mail/mailer.hpp"
 #include "practice/mail/slots.hpp"
 #include "practice/requests/links.hpp"
@@ -72,9 +73,11 @@ Reminders apply_flags(Reminders base, const ReminderFlags& f) {
 }
 
 // Turns --to values into recipients: an account contact (by email or name)
-// or any valid address (a third party); no --to means the contacts with notify on.
+// or any valid address, "Name <address>" too (a third party, who reads
+// `language`, or the firm's); no --to means the contacts with notify on.
 std::vector<Recipient> resolve_recipients(storage::Database& db, int64_t account_id,
-                                          const std::vector<std::string>& to, bool login) {
+                                          const std::vector<std::string>& to, bool login,
+                                          const std::optional<std::string>& language) {
   accounts::ContactStore contacts(db);
   std::vector<Recipient> out;
   std::set<std::string> seen;
@@ -83,21 +86,29 @@ std::vector<Recipient> resolve_recipients(storage::Database& db, int64_t account
       out.push_back(std::move(r));
     }
   };
+  const auto find_contact = [&](std::string_view ref) -> std::optional<accounts::Contact> {
+    try {
+      return contacts.get(contacts.resolve(ref, account_id));
+    } catch (const NotFound&) {
+      return std::nullopt;
+    }
+  };
   // One rule on every path: a request that needs a login goes only to
   // contacts who can sign in (portal access); anyone else could never open it.
   if (to.empty()) {
     for (const auto& c : contacts.list(account_id)) {
       if (c.notify && (!login || c.portal)) {
-        add({0, c.id, c.name, c.email, 1});
+        add({0, c.id, c.name, c.email, 1, c.language});
       }
     }
     return out;
   }
   for (const auto& t : to) {
-    std::optional<accounts::Contact> contact;
-    try {
-      contact = contacts.get(contacts.resolve(t, account_id));
-    } catch (const NotFound&) {
+    std::optional<util::NamedEmail> named;
+    std::optional<accounts::Contact> contact = find_contact(t);
+    if (!contact) {
+      named = util::require_named_email("--to", t);
+      contact = find_contact(named->email);
     }
     if (contact) {
       if (login && !contact->portal) {
@@ -108,62 +119,89 @@ std::vector<Recipient> resolve_recipients(storage::Database& db, int64_t account
                                        "--no-login to let anyone with the link answer",
                                        contact->email));
       }
-      add({0, contact->id, contact->name, contact->email, 1});
+      add({0, contact->id, contact->name, contact->email, 1, contact->language});
       continue;
     }
-    const std::string email = util::require_email("--to", t);
     if (login) {
       throw InvalidInput(fmt::format("{} is not a contact of this account, and only contacts with "
                                      "portal access can answer a request that needs a login",
-                                     email),
+                                     named->email),
                          "add --no-login to let anyone with the link answer");
     }
-    add({0, std::nullopt, "", email, 1});
+    add({0, std::nullopt, named->name, named->email, 1, language});
   }
   return out;
 }
 
+// A --language is for third parties (contacts read their own): refused when no recipient is one.
+void check_language_use(const std::optional<std::string>& language, const std::vector<Recipient>& recipients,
+                        const std::string& account) {
+  if (!language) {
+    return;
+  }
+  if (std::none_of(recipients.begin(), recipients.end(), [](const Recipient& r) { return !r.contact_id; })) {
+    throw InvalidInput(fmt::format("--language is for recipients who are not contacts, and every recipient is a "
+                                   "contact of \"{}\"",
+                                   account),
+                       "a contact reads their own language: 'practice contact edit CONTACT --language L'");
+  }
+}
+
+std::optional<std::string> check_language(const std::optional<std::string>& language) {
+  return language ? std::optional<std::string>(i18n::require_language(*language)) : std::nullopt;
+}
+
 std::optional<std::string> link_url(const Env& env, const std::string& token) { return portal_url(env, "r", token); }
 
-// Queues the request's email to each recipient; returns the outbox ids.
+// Queues the request's email to each recipient, in the language they read;
+// returns the outbox ids.
 std::vector<int64_t> queue_request_mail(accounts::Session& s, const Env& env, const Request& r,
                                         const std::string& template_name, const std::string& key_part,
                                         const std::optional<std::string>& message = std::nullopt) {
   const auto settings = mail::mail_settings(s.db, env.config);
-  json questions = json::array();
-  for (const auto& q : r.questions) {
-    // Without a portal link the client answers by reply: they need the choices.
-    std::string options;
-    if (q.type == QuestionType::yesno) {
-      options = "yes / no";
-    }
-    for (const auto& o : q.options) {
-      options += (options.empty() ? "" : " / ") + o;
-    }
-    questions.push_back({{"number", std::to_string(q.position)},
-                         {"prompt", q.prompt},
-                         {"required", q.required},
-                         {"options", options.empty() ? json(nullptr) : json(options)},
-                         {"file", q.type == QuestionType::file}});
-  }
+  // The link itself goes in only at delivery (recipient_link): the outbox never holds it.
+  const bool linked = env.config.portal_base_url && !env.config.portal_base_url->empty();
   std::vector<int64_t> ids;
   for (const auto& rc : r.recipients) {
+    const std::string lang = rc.language.value_or(settings.language);
+    json questions = json::array();
+    for (const auto& q : r.questions) {
+      // Without a portal link the client answers by reply: they need the choices.
+      std::string options;
+      if (q.type == QuestionType::yesno) {
+        options = i18n::text(lang, "mail.request_sent.yes_no");
+      }
+      for (const auto& o : q.options) {
+        options += (options.empty() ? "" : " / ") + o;
+      }
+      questions.push_back({{"number", std::to_string(q.position)},
+                           {"prompt", q.prompt},
+                           {"required", q.required},
+                           {"options", options.empty() ? json(nullptr) : json(options)},
+                           {"file", q.type == QuestionType::file}});
+    }
+    const auto until = linked ? link_until_text(env, lang, s.now) : std::nullopt;
     mail::Outgoing out;
     out.template_name = template_name;
     out.to = {rc.name, rc.email};
+    out.language = lang;
     out.kind = template_name == "request_sent" ? "request" : template_name;
     out.item = item_of(r.id);
     out.account_id = r.account_id;
     out.dedupe_key = key_part.empty() ? std::string()
                                       : fmt::format("request:{}:{}:{}", r.id, key_part, util::to_lower(rc.email));
-    // The link itself goes in only at delivery (recipient_link): the outbox never holds it.
-    const bool linked = env.config.portal_base_url && !env.config.portal_base_url->empty();
-    out.data = {{"recipient_name", rc.name.empty() ? rc.email : rc.name},
+    out.data = {{"recipient_name", rc.name.empty() ? json(nullptr) : json(rc.name)},
+                {"on_behalf_of", rc.contact_id ? json(nullptr) : json(r.account_name)},
                 {"title", r.title},
                 {"message", message ? json(*message) : (r.message ? json(*r.message) : json(nullptr))},
                 {"question_count", std::to_string(r.questions.size())},
+                {"question_count_text",
+                 i18n::say_count(lang, "count.questions", static_cast<int64_t>(r.questions.size()))},
                 {"questions", questions},
-                {"link", linked ? json(mail::k_link_slot) : json(nullptr)}};
+                {"sent_on", r.sent_at ? json(i18n::format_date(lang, std::chrono::floor<std::chrono::days>(*r.sent_at)))
+                                      : json(nullptr)},
+                {"link", linked ? json(mail::k_link_slot) : json(nullptr)},
+                {"link_until", until ? json(*until) : json(nullptr)}};
     if (const auto id = mail::queue_mail(s.db, settings, s.now, out)) {
       ids.push_back(*id);
     }
@@ -303,6 +341,16 @@ std::optional<std::string> portal_url(const Env& env, std::string_view kind, con
   return fmt::format("{}/{}/{}", base, kind, token);
 }
 
+std::optional<std::string> link_until_text(const Env& env, std::string_view lang, util::TimePoint now) {
+  if (env.config.portal_link_expiry_days <= 0) {
+    return std::nullopt;
+  }
+  // The link dies that many days after this email, at this time of day: the
+  // day before is the last one it works all day.
+  const auto dies = std::chrono::floor<std::chrono::days>(now + std::chrono::days(env.config.portal_link_expiry_days));
+  return i18n::format_date(lang, dies - std::chrono::days(1));
+}
+
 std::optional<std::string> recipient_link(storage::Database& db, const Env& env, const std::string& key, int64_t id,
                                           const std::string& email) {
   const auto rc = RequestStore(db).find_recipient(id, email);
@@ -368,6 +416,7 @@ Outcome create_requests(accounts::Session& s, const Env& env, const NewRequest& 
     message = util::require_text("the message", *in.message, 10000);
   }
   const bool login = in.no_login ? false : (def ? def->login : true);
+  const auto language = check_language(in.language);
   accounts::AccountStore accounts(s.db);
   Outcome out;
   for (const auto& ref : in.accounts) {
@@ -394,7 +443,9 @@ Outcome create_requests(accounts::Session& s, const Env& env, const NewRequest& 
         store.insert_question(r.id, q);
       }
     }
-    store.set_recipients(r.id, resolve_recipients(s.db, account.id, in.to, login));
+    const auto recipients = resolve_recipients(s.db, account.id, in.to, login, language);
+    check_language_use(language, recipients, account.name);
+    store.set_recipients(r.id, recipients);
     record(s, r, "created",
            {{"title", r.title}, {"template", r.template_name ? json(*r.template_name) : json(nullptr)}});
     Request full = load(s.db, r.id);
@@ -460,17 +511,29 @@ Request edit_request(accounts::Session& s, const Env& /*env*/, int64_t id, const
                             {"count", r.reminders.count}};
   }
   RequestStore store(s.db);
+  const auto language = check_language(in.language);
   if (in.to || in.login) {
     const auto recipients = resolve_recipients(
         s.db, r.account_id,
-        in.to ? *in.to : std::vector<std::string>{}, r.login);
+        in.to ? *in.to : std::vector<std::string>{}, r.login, language);
     if (in.to) {
+      check_language_use(language, recipients, r.account_name);
       store.set_recipients(r.id, recipients);
       json to = json::array();
       for (const auto& rc : recipients) {
         to.push_back(rc.email);
       }
       changed["to"] = to;
+    }
+  }
+  if (language && !in.to) {
+    // Only who reads it changes: the recipients (and their links) stay.
+    check_language_use(language, r.recipients, r.account_name);
+    for (const auto& rc : r.recipients) {
+      if (!rc.contact_id && rc.language != language) {
+        store.set_recipient_language(rc.id, language);
+        changed["language"] = *language;
+      }
     }
   }
   if (changed.empty()) {
@@ -673,6 +736,7 @@ Outcome submit(accounts::Session& s, const Env& env, int64_t id, const std::opti
       mail::Outgoing m;
       m.template_name = "request_submitted";
       m.to = to;
+      m.language = "en"; // staff read English
       m.kind = "notice";
       m.item = item_of(r.id);
       m.account_id = r.account_id;

@@ -17,7 +17,7 @@ namespace {
 constexpr int64_t k_application_id = 0x50524143;
 
 // Forward-only. Never edit a migration once released: add the next one.
-constexpr std::array<std::string_view, 11> k_migrations = {
+constexpr std::array<std::string_view, 12> k_migrations = {
     // 1: firm, staff, accounts, contacts, the audit trail.
     R"sql(
 CREATE TABLE firm (
@@ -413,6 +413,13 @@ UPDATE approvals SET decided_by_kind = 'staff' WHERE decided_by_id IS NOT NULL A
 UPDATE approvals SET decided_by_kind = CASE WHEN decided_by = 'system' THEN 'system'
     WHEN instr(decided_by, '@') > 0 THEN 'third_party' ELSE 'os_user' END
   WHERE decided_by_id IS NULL AND decided_by IS NOT NULL;
+)sql",
+    // 12: the language the firm writes to clients in (NULL: the config's, else
+    // English), and the one a third party reads a request in (NULL: the
+    // firm's; a contact's comes from the contact).
+    R"sql(
+ALTER TABLE firm ADD COLUMN language TEXT;
+ALTER TABLE request_recipients ADD COLUMN language TEXT;
 )sql",
 };
 

@@ -175,4 +175,25 @@ std::string require_email(std::string_view what, std::string_view address) {
   return std::string(t.substr(0, at + 1)) + to_lower(t.substr(at + 1));
 }
 
+NamedEmail require_named_email(std::string_view what, std::string_view text) {
+  const std::string_view t = trim(text);
+  if (t.empty() || t.back() != '>') {
+    return {"", require_email(what, t)};
+  }
+  const auto open = t.rfind('<');
+  if (open == std::string_view::npos) {
+    return {"", require_email(what, t)};
+  }
+  std::string_view name = trim(t.substr(0, open));
+  if (name.size() >= 2 && name.front() == '"' && name.back() == '"') {
+    name = name.substr(1, name.size() - 2);
+  }
+  NamedEmail out;
+  out.email = require_email(what, t.substr(open + 1, t.size() - open - 2));
+  if (!trim(name).empty()) {
+    out.name = require_line(fmt::format("the name in {}", what), name, 200);
+  }
+  return out;
+}
+
 } // namespace practice::util

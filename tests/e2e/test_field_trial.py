@@ -209,12 +209,13 @@ def test_init_on_an_existing_database_never_renames_the_firm(firm, tmp_path):
 def test_firm_show_and_edit(firm, tmp_path):
     eml = use_files(firm, tmp_path)
     shown = firm.json("firm", "show")
-    assert list(shown) == ["name", "email", "created_at"]
+    assert list(shown) == ["name", "email", "language", "created_at"]
     assert shown["created_at"].endswith("Z")
     human = firm.ok("firm", "show").out
     assert "Acme CPA" in human and "office@acme.test" in human
     edited = firm.json("firm", "edit", "--name", "Acme & Co", "--email", "hello@acme.test")
-    assert edited == {"name": "Acme & Co", "email": "hello@acme.test", "created_at": shown["created_at"]}
+    assert edited == {"name": "Acme & Co", "email": "hello@acme.test", "language": "en",
+                      "created_at": shown["created_at"]}
     firm.ok("outbox", "test", "--to", "a@client.test")
     assert from_header(eml) == ("Acme & Co", "hello@acme.test")
     [entry] = [e for e in firm.json("audit", "--item", "firm:1") if e["action"] == "edited"]

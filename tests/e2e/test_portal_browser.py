@@ -625,3 +625,77 @@ def test_an_answer_typed_just_before_submit_is_kept(office, browser):
     assert "You submitted this" in css(d, "p.notice").text
     shown = office.json("request", "show", rid)
     assert shown["status"] == "submitted" and shown["questions"][0]["answer"] == "We sold the car in May."
+
+
+def test_a_romanian_client_reads_everything_in_romanian(office, browser, tmp_path):
+    """A contact whose language is ro, in a firm that writes English: the email, the
+    sign-in page, the code's email, the request page (labels, the three plural forms,
+    autosave's words, a refused submit) and the read-only page, all in Romanian."""
+    d = browser
+    office.ok("account", "add", "Popescu SRL", "--type", "company")
+    office.ok("contact", "add", "--account", "Popescu SRL", "--name", "Ion Popescu", "--email", "ion@popescu.test",
+              "--portal", "--language", "ro")
+    optional = "".join(f'[[question]]\ntype = "text"\nprompt = "Observații {n}"\nrequired = false\n'
+                       for n in range(4, 22))
+    spec = tmp_path / "acte.toml"
+    spec.write_text('title = "Acte pentru 2025"\n'
+                    '[[question]]\ntype = "text"\nprompt = "Codul fiscal"\n'
+                    '[[question]]\ntype = "yesno"\nprompt = "Ați avut angajați?"\n'
+                    '[[question]]\ntype = "date"\nprompt = "Data înființării"\n' + optional)
+    rid = str(office.json("request", "create", "--account", "Popescu SRL", "--file", spec)["id"])
+    m = mails_to(office, "ion@popescu.test")[-1]
+    assert m["Subject"] == f"{FIRM}: Acte pentru 2025" and m["Content-Language"] == "ro"
+    assert "are nevoie de câteva informații de la dumneavoastră (21 de întrebări):" in body_of(m)
+
+    # Sign in: the page, then the code by email, in Romanian.
+    open_page(d, link_in_mail(office, "ion@popescu.test", "Acte pentru 2025"))
+    assert d.find_element(By.TAG_NAME, "html").get_attribute("lang") == "ro"
+    assert "Vom trimite un cod din 6 cifre la i***@popescu.test." in css(d, "main").text
+    before = len(mails_to(office, "ion@popescu.test"))
+    post_and_wait(d, d.find_element(By.XPATH, "//button[normalize-space()='Trimiteți-mi un cod prin e-mail']"))
+    assert css(d, "p.notice").text == "Am trimis un cod la i***@popescu.test. Este valabil 10 minute."
+    until(d, lambda _: len(mails_to(office, "ion@popescu.test")) > before, "the email with the code")
+    m = mails_to(office, "ion@popescu.test")[-1]
+    assert m["Subject"] == f"{FIRM}: codul dumneavoastră de autentificare" and m["Content-Language"] == "ro"
+    assert "Este valabil 10 minute, o singură dată." in body_of(m)
+    css(d, "#code").send_keys(re.search(r"\b(\d{6})\b", body_of(m)).group(1))
+    post_and_wait(d, d.find_element(By.XPATH, "//button[normalize-space()='Autentificare']"))
+
+    # The page: its labels and the plural forms (one, few, other).
+    assert css(d, "h1").text == "Acte pentru 2025"
+    assert css(d, "#progress").text == "Ați răspuns la 0 din 21 de întrebări"
+    assert css(d, "label[for=a4]").text == "4. Observații 4 (opțional)"
+    assert [e.text for e in d.find_elements(By.CSS_SELECTOR, "#q2 label.option")] == ["Da", "Nu"]
+    assert "Fiecare răspuns se salvează imediat ce îl dați" in css(d, "p.hint").text
+    assert css(d, "#submit button[type=submit]").text == f"Trimiteți către {FIRM}"
+    assert css(d, "a.skip").get_attribute("textContent") == "Salt la conținut"
+    assert css(d, "form.signout button").text == "Deconectare"
+    css(d, "#a1").send_keys("RO12345678", Keys.TAB)  # leaving the field saves at once
+    wait_status(d, 1, "Salvat")  # autosave's words come from the page (data-texts)
+    assert css(d, "#progress").text == "Ați răspuns la 1 din 21 de întrebări"
+    post_and_wait(d, css(d, "#submit button[type=submit]"), status=422)
+    assert css(d, "#submit-error").text == "2 întrebări obligatorii nu au încă răspuns: vedeți mai jos."
+    assert css(d, "#q2 .error").text == "Această întrebare are nevoie de un răspuns înainte de trimitere."
+    css(d, "#a3").send_keys("03312026")
+    wait_status(d, 3, "Salvat")
+    post_and_wait(d, css(d, "#submit button[type=submit]"), status=422)
+    assert css(d, "#submit-error").text == "1 întrebare obligatorie nu are încă răspuns: vedeți mai jos."
+    css(d, "#q2").find_element(By.XPATH, ".//label[contains(., 'Da')]").click()
+    wait_status(d, 2, "Salvat")
+    english = ["Save", "Saved", "Submit", "answered", "optional", "Sign out", "Skip to content", "question"]
+    shown = d.find_element(By.TAG_NAME, "body").get_attribute("textContent")
+    assert not [w for w in english if w in shown], shown
+    check_labels(d)
+    check_secure_page(d)
+
+    # Submitted: the read-only page writes dates as Romanians do.
+    post_and_wait(d, css(d, "#submit button[type=submit]"))
+    today = time.strftime("%d.%m.%Y", time.gmtime())
+    assert css(d, "p.notice").text.startswith("Ați trimis această cerere pe ")
+    assert css(d, "p.notice").text[len("Ați trimis această cerere pe "):][:10] in (
+        today, time.strftime("%d.%m.%Y", time.gmtime(time.time() - 60)))
+    assert css(d, "#q2 .answer").text == "Da" and css(d, "#q3 .answer").text == "31.03.2026"
+    assert css(d, "#q4 .answer").text == "Fără răspuns"
+    assert office.json("request", "show", rid)["questions"][2]["answer"] == "2026-03-31"  # ISO for staff
+    post_and_wait(d, d.find_element(By.XPATH, "//button[normalize-space()='Deconectare']"))
+    assert css(d, "h1").text == "Welcome"  # no one signed in: the firm's language

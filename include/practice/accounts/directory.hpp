@@ -33,9 +33,10 @@ Firm get_firm(storage::Database& db);
 
 struct FirmChanges {
   std::optional<std::string> name;
-  std::optional<std::string> email; // the From: of the firm's mail
+  std::optional<std::string> email;    // the From: of the firm's mail
+  std::optional<std::string> language; // its clients' language; "" goes back to the config's
 };
-// Changes the firm's name or email, audited (firm:1 "edited") with what
+// Changes the firm's name, email or language, audited (firm:1 "edited") with what
 // changed; nothing changed, nothing audited. Owners and admins only: throws
 // PermissionDenied for anyone else, InvalidInput for an invalid value.
 Firm edit_firm(Session& s, const FirmChanges& in);

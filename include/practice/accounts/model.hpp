@@ -18,7 +18,8 @@ enum class AccountType { individual, company };
 std::string_view to_string(AccountType type);
 std::optional<AccountType> parse_account_type(std::string_view s);
 
-// The languages client-facing text is written in, as codes ("en", "pt", "ro", "it").
+// The languages client-facing text is written in, as codes ("en" first):
+// those with a catalogue (i18n::languages).
 const std::vector<std::string>& client_languages();
 // The code `s` names (any case, surrounding space ignored), or nullopt when
 // practice does not write that language.
@@ -28,7 +29,12 @@ struct Firm {
   std::string name;
   std::optional<std::string> email;
   util::TimePoint created_at;
+  std::optional<std::string> language; // its clients' language unless a contact says; nullopt: the config's
 };
+
+// The language the firm writes to clients in: its record's, else
+// `configured` ([firm] language), else English. Pure.
+std::string firm_language(const std::optional<Firm>& firm, const std::optional<std::string>& configured);
 
 struct Staff {
   int64_t id = 0;

@@ -69,8 +69,13 @@ std::optional<PortalSession> find_session(storage::Database& db, const std::stri
 void touch_session(storage::Database& db, const PortalSession& session, util::TimePoint now);
 void end_session(accounts::Session& s, const std::string& id);
 
-// The firm's name as clients see it.
-std::string firm_name(storage::Database& db, const config::Config& config);
+// The firm as clients see it: its name, and the language its pages are in
+// for a client who has none of their own (accounts::firm_language).
+struct FirmFace {
+  std::string name;
+  std::string language;
+};
+FirmFace firm_face(storage::Database& db, const config::Config& config);
 
 // The contact, or nullopt.
 std::optional<accounts::Contact> find_contact(storage::Database& db, int64_t id);

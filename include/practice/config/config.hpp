@@ -46,6 +46,7 @@ struct Config {
   std::optional<std::string> firm_name;
   std::optional<std::string> firm_email;
   std::vector<std::string> firm_notify;
+  std::optional<std::string> firm_language; // client text's language unless the firm record or a contact says
   std::optional<std::string> mail_transport; // "smtp" | "file"; none: mail stays queued
   std::string mail_dir = "outbox-mail";
   SmtpConfig smtp;

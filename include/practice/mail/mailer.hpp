@@ -25,10 +25,12 @@ struct MailSettings {
   Mailbox from;                              // the firm's name and address
   std::optional<std::string> templates_dir;  // overrides of the built-in templates
   std::optional<std::string> portal_base_url;
+  std::string language = "en";               // the firm's: client mail's unless the recipient reads another
 };
 
 // The sender comes from the firm record (practice init --email), else from
-// the config's [firm]. Throws ConfigError when there is no address to send from.
+// the config's [firm]; so does the language (accounts::firm_language).
+// Throws ConfigError when there is no address to send from.
 MailSettings mail_settings(storage::Database& db, const config::Config& config);
 
 // Who hears of a client's submission or decision: the firm's [firm] notify
@@ -39,6 +41,7 @@ struct Outgoing {
   std::string template_name;
   nlohmann::json data; // the template's values; firm_name is added
   Mailbox to;
+  std::string language; // the recipient's; empty: the firm's (MailSettings::language)
   std::string kind;
   std::optional<std::string> item;
   std::optional<int64_t> account_id;

@@ -23,6 +23,7 @@ struct Message {
   std::string message_id; // "<...@...>"
   util::TimePoint date;
   std::vector<std::pair<std::string, std::string>> extra_headers; // e.g. Auto-Submitted
+  std::string language; // the body's, for Content-Language ("pt"); empty: none said
 };
 
 // A new Message-ID: 128 random bits in base32 at `domain`, in angle brackets.
@@ -33,7 +34,8 @@ std::string domain_of(std::string_view email);
 
 // Renders `m` as RFC 5322 + MIME bytes: CRLF line endings only, no line over
 // 998 octets (headers folded at 78 where they can be), non-ASCII header text
-// as RFC 2047 encoded words, the body as UTF-8 quoted-printable. Throws
+// as RFC 2047 encoded words, the body as UTF-8 quoted-printable with its
+// Content-Language when `language` is set. Throws
 // InvalidInput when an address is invalid or a header value holds CR, LF or
 // NUL: header injection cannot pass through here.
 std::string render(const Message& m);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "practice/audit/actor.hpp"
+#include "practice/error.hpp"
 #include "practice/util/time.hpp"
 
 #include <cstdint>
@@ -52,6 +53,9 @@ struct Recipient {
   std::string name;
   std::string email;
   int64_t generation = 1; // bumped by relink: old links stop working
+  // The language they read: a third party's as given (--language), a
+  // contact's from the contact; nullopt: the firm's.
+  std::optional<std::string> language;
 };
 
 struct AttachedFile {
@@ -109,8 +113,37 @@ bool links_active(Status s);
 // least two distinct), none for other types. Throws InvalidInput.
 void validate_question(const Question& q);
 
+// Why an answer was refused, for a client's own words about it (the portal's).
+enum class AnswerProblem {
+  empty,
+  too_long,
+  line_break,     // in a one-line answer
+  bad_characters, // control characters or invalid UTF-8
+  not_yes_no,
+  not_an_option,
+  not_a_date,
+  not_a_number,
+  wrong_count,    // several values where one is taken, or none
+  needs_file,     // a file question answered with values
+};
+std::string_view to_string(AnswerProblem p);
+
+// An answer refused: what() says it for staff, problem() which rule it
+// broke, value() the value that broke it (empty where none did).
+class InvalidAnswer : public InvalidInput {
+public:
+  InvalidAnswer(AnswerProblem problem, std::string value, std::string message, std::string hint = {})
+      : InvalidInput(std::move(message), std::move(hint)), m_problem(problem), m_value(std::move(value)) {}
+  AnswerProblem problem() const { return m_problem; }
+  const std::string& value() const { return m_value; }
+
+private:
+  AnswerProblem m_problem;
+  std::string m_value;
+};
+
 // Turns raw answer values (from --value) into the stored JSON text for
-// question `q`, or throws InvalidInput saying what the type expects. Not for
+// question `q`, or throws InvalidAnswer saying what the type expects. Not for
 // file questions.
 std::string normalize_answer(const Question& q, const std::vector<std::string>& values);
 

@@ -37,6 +37,8 @@ public:
   void bump_generation(int64_t recipient_id);
   // The request's recipient with this address (any case), or nullopt.
   std::optional<Recipient> find_recipient(int64_t request_id, const std::string& email);
+  // A third-party recipient's language (a contact's is the contact's).
+  void set_recipient_language(int64_t recipient_id, const std::optional<std::string>& language);
 
   void save_answer(int64_t question_id, const std::string& value, const audit::Actor& by,
                    util::TimePoint at);

@@ -41,10 +41,11 @@ struct NewRequest {
   std::optional<std::string> message;
   std::optional<std::string> template_name;
   std::optional<Definition> definition; // from --file
-  std::vector<std::string> to;          // contacts (name or email) or any address
+  std::vector<std::string> to;          // contacts (name or email) or any address, "Name <address>" too
   bool no_login = false;
   ReminderFlags reminders;
   bool draft = false;
+  std::optional<std::string> language;  // the third parties' (contacts read their own); nullopt: the firm's
 };
 
 struct Outcome {
@@ -62,6 +63,7 @@ struct RequestChanges {
   std::optional<bool> login;
   ReminderFlags reminders;
   bool reminders_on = false; // --reminders-on
+  std::optional<std::string> language; // the third parties'; with --to, theirs
 };
 Request edit_request(accounts::Session& s, const Env& env, int64_t id, const RequestChanges& in);
 
@@ -117,6 +119,11 @@ struct LinkTarget {
 enum class LinkUse { act, view };
 std::optional<LinkTarget> open_link(storage::Database& db, const Env& env, const std::string& token,
                                     util::TimePoint now, LinkUse use = LinkUse::act);
+
+// The last whole day a link in an email queued at `now` works ([portal]
+// link_expiry_days after it), as `lang` writes dates; nullopt when links do
+// not expire.
+std::optional<std::string> link_until_text(const Env& env, std::string_view lang, util::TimePoint now);
 
 // The live portal link of request `id` for its recipient `email`, as an email
 // to them carries it: put in at delivery, never stored. nullopt when there is

@@ -27,6 +27,16 @@ bool is_valid_email(std::string_view address);
 // InvalidInput naming `what` when it is not a valid address.
 std::string require_email(std::string_view what, std::string_view address);
 
+struct NamedEmail {
+  std::string name; // empty when only an address was given
+  std::string email;
+};
+// An address as people write one for a person: "ana@x.test", "Ana Costa
+// <ana@x.test>" or "\"Costa, Ana\" <ana@x.test>". The name is checked as
+// require_line checks a line, the address as require_email does; throws
+// InvalidInput naming `what`.
+NamedEmail require_named_email(std::string_view what, std::string_view text);
+
 // True when `s` is well-formed UTF-8.
 bool is_valid_utf8(std::string_view s);
 

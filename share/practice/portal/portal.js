@@ -3,6 +3,10 @@
   'use strict';
   var root = document.documentElement;
   root.classList.add('js');
+  // The words this script shows, in the page's language (the catalogue's portal.js texts).
+  var texts = {};
+  try { texts = JSON.parse(document.body.getAttribute('data-texts') || '{}'); } catch (err) { texts = {}; }
+  function t(key) { return texts[key] || key; }
 
   // When the browser refuses this script's requests (a Content-Security-Policy
   // without connect-src, a filtering proxy), the page goes back to plain form
@@ -13,8 +17,8 @@
     plain = true;
     root.classList.remove('js');
     document.querySelectorAll('[data-status]').forEach(function (s) {
-      if (s.classList.contains('bad') || s.textContent === 'Saving…' || s.textContent === 'Uploading…') {
-        s.textContent = 'Not saved yet: press the button to save.';
+      if (s.classList.contains('bad') || s.textContent === t('saving') || s.textContent === t('uploading')) {
+        s.textContent = t('press_button');
         s.classList.add('bad');
       }
     });
@@ -80,7 +84,7 @@
   }
   function reply(r) {
     return r.json().then(function (j) { return { status: r.status, body: j }; },
-      function () { return { status: r.status, body: { error: { message: 'Not saved: please try again.' } } }; });
+      function () { return { status: r.status, body: { error: { message: t('not_saved_retry') } } }; });
   }
 
   // One saver per answer form: at most one save in flight, and the newest
@@ -99,7 +103,7 @@
         again = true;
         return inflight;
       }
-      setStatus(form, 'Saving…');
+      setStatus(form, t('saving'));
       var body = new URLSearchParams(new FormData(form));
       inflight = fetch(form.action, { method: 'POST', body: body, credentials: 'same-origin', keepalive: !!keepalive,
         headers: { 'Accept': 'application/json' } })
@@ -108,14 +112,14 @@
           if (again) { return; }
           if (x.body.ok) {
             setError(form, '');
-            setStatus(form, 'Saved');
+            setStatus(form, t('saved'));
             setProgress(x.body);
           } else {
             setError(form, x.body.error && x.body.error.message);
-            setStatus(form, 'Not saved', true);
+            setStatus(form, t('not_saved'), true);
           }
         }, function () {
-          if (!plain) { setStatus(form, 'Not saved: check your connection', true); }
+          if (!plain) { setStatus(form, t('offline'), true); }
         })
         .then(function () {
           inflight = null;
@@ -186,7 +190,7 @@
       xhr.setRequestHeader('Accept', 'application/json');
       bar.hidden = false;
       bar.value = 0;
-      setStatus(form, 'Uploading…');
+      setStatus(form, t('uploading'));
       xhr.upload.onprogress = function (e) {
         if (e.lengthComputable) { bar.value = Math.round(100 * e.loaded / e.total); }
       };
@@ -195,19 +199,19 @@
         try { j = JSON.parse(xhr.responseText); } catch (err) { j = {}; }
         if (xhr.status === 200 && j.ok) {
           bar.value = 100;
-          setStatus(form, 'Saved');
+          setStatus(form, t('saved'));
           // The page shows the new list of files; answers still being typed are saved first.
           var reload = function () { window.location.reload(); };
           flushAll().then(reload, reload);
         } else {
           bar.hidden = true;
-          setError(form, (j.error && j.error.message) || 'The upload did not go through: please try again.');
-          setStatus(form, 'Not saved', true);
+          setError(form, (j.error && j.error.message) || t('upload_failed'));
+          setStatus(form, t('not_saved'), true);
         }
       };
       xhr.onerror = function () {
         bar.hidden = true;
-        if (!plain) { setStatus(form, 'Not saved: check your connection', true); }
+        if (!plain) { setStatus(form, t('offline'), true); }
       };
       xhr.send(new FormData(form));
     }
@@ -244,7 +248,7 @@
       }
       var label = document.createElement('label');
       label.htmlFor = 'reason' + n;
-      label.textContent = 'Reason ' + n + ' (optional)';
+      label.textContent = t('reason').replace('{{n}}', n);
       var input = document.createElement('input');
       input.type = 'text';
       input.name = 'reason';

@@ -141,13 +141,13 @@ TEST_CASE("edit_firm: owners and admins, audited with what changed") {
   auto bob = as(*db, "bob@acme.test");
   auto nobody = as(*db, nullptr);
   const auto before = audit_rows(*db);
-  CHECK_THROWS_AS(edit_firm(bob, {std::string("Bob's firm"), std::nullopt}), PermissionDenied);
-  CHECK_THROWS_AS(edit_firm(nobody, {std::string("Nobody's firm"), std::nullopt}), PermissionDenied);
-  CHECK_THROWS_AS(edit_firm(alice, {std::nullopt, std::string("not an address")}), InvalidInput);
+  CHECK_THROWS_AS(edit_firm(bob, {std::string("Bob's firm"), std::nullopt, std::nullopt}), PermissionDenied);
+  CHECK_THROWS_AS(edit_firm(nobody, {std::string("Nobody's firm"), std::nullopt, std::nullopt}), PermissionDenied);
+  CHECK_THROWS_AS(edit_firm(alice, {std::nullopt, std::string("not an address"), std::nullopt}), InvalidInput);
   CHECK(audit_rows(*db) == before);
 
   auto ann = as(*db, "ann@acme.test");
-  const Firm f = edit_firm(ann, {std::string("Acme & Co"), std::string("office@acme.test")});
+  const Firm f = edit_firm(ann, {std::string("Acme & Co"), std::string("office@acme.test"), std::nullopt});
   CHECK(f.name == "Acme & Co");
   CHECK(get_firm(*db).email == std::optional<std::string>("office@acme.test"));
   audit::AuditFilter firm_only;
@@ -161,6 +161,6 @@ TEST_CASE("edit_firm: owners and admins, audited with what changed") {
   CHECK(changed.at("email") == nlohmann::json::array({nullptr, "office@acme.test"}));
   // The same values again: nothing to record.
   const auto rows = audit_rows(*db);
-  edit_firm(alice, {std::string("Acme & Co"), std::nullopt});
+  edit_firm(alice, {std::string("Acme & Co"), std::nullopt, std::nullopt});
   CHECK(audit_rows(*db) == rows);
 }

@@ -382,19 +382,19 @@ TEST_CASE("every built-in mail template renders", "[delivery]") {
       {"approval_id", "3"}, {"subject", "s"}, {"body", "b"}, {"to", "x@y.test"}};
   for (const auto& name : builtin_template_names()) {
     INFO(name);
-    const auto text = render_mail_template(name, data, std::nullopt);
+    const auto text = render_mail_template(name, "en", data, std::nullopt);
     CHECK_FALSE(text.subject.empty());
     CHECK(text.subject.find('\n') == std::string::npos);
     CHECK(text.body.find("{{") == std::string::npos);
   }
-  const auto sent = render_mail_template("request_sent", data, std::nullopt);
+  const auto sent = render_mail_template("request_sent", "en", data, std::nullopt);
   CHECK(sent.subject == "Acme CPA: Missing receipts");
   CHECK(sent.body.find("1. Receipts") != std::string::npos);
   CHECK(sent.body.find("https://portal.acme.test/r/abc") != std::string::npos);
 }
 
 TEST_CASE("a value with a line break cannot leave the subject line", "[delivery]") {
-  const auto text = render_mail_template("test", {{"subject", "Hi\nBcc: evil@x.test"}, {"firm_name", "A"}},
+  const auto text = render_mail_template("test", "en", {{"subject", "Hi\nBcc: evil@x.test"}, {"firm_name", "A"}},
                                          std::nullopt);
   CHECK(text.subject.find('\n') != std::string::npos); // render() refuses such a subject
   CHECK(text.body.find("Bcc:") == std::string::npos);

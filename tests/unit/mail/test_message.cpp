@@ -138,3 +138,15 @@ TEST_CASE("with_date re-dates a message and touches nothing else") {
                   test::at("2026-03-01T09:00:00Z")) ==
         "Subject: x\r\nDate: Sun, 01 Mar 2026 09:00:00 +0000\r\nTo: a@b.test\r\n\r\nbody");
 }
+
+TEST_CASE("a message says its body's language when it has one, and only a language tag") {
+  Message m = sample();
+  CHECK(render(m).find("Content-Language") == std::string::npos);
+  m.language = "pt";
+  m.subject = "Recibos médicos";
+  const std::string raw = render(m);
+  CHECK(raw.find("Content-Transfer-Encoding: quoted-printable\r\nContent-Language: pt\r\n\r\n") != std::string::npos);
+  CHECK(raw.find("Subject: =?UTF-8?B?") != std::string::npos);
+  m.language = "pt\r\nBcc: evil@x.test";
+  CHECK_THROWS_AS(render(m), InvalidInput);
+}

@@ -140,3 +140,10 @@ TEST_CASE("an older reminder still waiting for a recipient gives way to the newe
   CHECK(audited == 1);
   CHECK(requests::get_request(*f.db, id).reminders_sent == 2); // still counted
 }
+
+TEST_CASE("an approval is looked up by its id as a request is (delivery checks a reminder still applies)") {
+  Fixture f;
+  const auto id = f.sent_request("2026-12-01T10:00:00Z");
+  CHECK(ReminderStore(*f.db).item("request", id).size() == 1);
+  CHECK(ReminderStore(*f.db).item("approval", 1).empty()); // the approval branch alone names its columns too
+}
