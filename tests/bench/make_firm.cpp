@@ -471,7 +471,7 @@ private:
           a.decided_at = a.requested_at + days(2);
         }
         store.update_approval(a);
-      } else if (a.reminders.on && v % 3 == 0) {
+      } else if (a.reminders.on && v % 3 == 0 && a.requested_at + days(3) < k_now - hours(1)) {
         a.reminders_sent = 1;
         a.last_notified_at = a.requested_at + days(3);
         store.update_approval(a);
