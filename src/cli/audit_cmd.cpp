@@ -93,7 +93,16 @@ void run_audit(const AuditOptions& o, Context& ctx) {
     throw InvalidInput(fmt::format("--limit {} is not a number of entries", *o.limit), "give 1 or more");
   }
   f.limit = o.limit;
-  const auto list = ctx.read([&](storage::Database& db) {
+  TextTable t;
+  t.add_column("ID", Align::right);
+  t.add_column("AT");
+  t.add_column("ACTOR");
+  t.add_column("ITEM");
+  t.add_column("ACTION");
+  t.add_column("DETAILS");
+  bool any = false;
+  // Printed as read: a large firm's trail is never held whole.
+  ctx.read([&](storage::Database& db) {
     if (o.account) {
       f.account_id = accounts::resolve_account(db, *o.account);
     }
@@ -106,26 +115,23 @@ void run_audit(const AuditOptions& o, Context& ctx) {
         f.actor = std::string(util::trim(*o.actor));
       }
     }
-    return audit::AuditLog(db).list(f);
+    if (ctx.out.machine()) {
+      Output::JsonArrayWriter out(ctx.out);
+      audit::AuditLog(db).each(f, [&](const audit::AuditEntry& e) { out.add(to_json(e)); });
+      out.finish();
+      return;
+    }
+    audit::AuditLog(db).each(f, [&](const audit::AuditEntry& e) {
+      any = true;
+      t.add_row({std::to_string(e.id), e.at, e.actor.name, e.item, e.action, e.details == "{}" ? "" : e.details});
+    });
   });
   if (ctx.out.machine()) {
-    ctx.out.print_json_array(list, [](const auto& x) { return to_json(x); });
     return;
   }
-  if (list.empty()) {
+  if (!any) {
     ctx.out.note("no audit entries");
     return;
-  }
-  TextTable t;
-  t.add_column("ID", Align::right);
-  t.add_column("AT");
-  t.add_column("ACTOR");
-  t.add_column("ITEM");
-  t.add_column("ACTION");
-  t.add_column("DETAILS");
-  for (const auto& e : list) {
-    t.add_row({std::to_string(e.id), e.at, e.actor.name, e.item, e.action,
-               e.details == "{}" ? "" : e.details});
   }
   const Pager pager(!o.no_pager);
   ctx.out.print_table(t);
