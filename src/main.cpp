@@ -8,7 +8,7 @@ int main(int argc, char** argv) {
   using namespace practice::cli;
   Context ctx;
   CLI::App app{"", "practice"};
-  build_cli(app, ctx);
+  build_cli(app, ctx, argc, argv);
   // Parse errors come before --json is known; look for it by hand.
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--json") == 0) {

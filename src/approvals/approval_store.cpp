@@ -217,16 +217,55 @@ std::optional<Approval> ApprovalStore::get_approval(int64_t id) {
   return read_approval(s, people);
 }
 
+std::string ApprovalStore::list_sql(const ApprovalFilter& f) {
+  std::string sql(k_approval_columns);
+  const char* glue = " WHERE ";
+  const auto where = [&](std::string_view condition) {
+    sql += glue;
+    sql += condition;
+    glue = " AND ";
+  };
+  if (f.account_id) {
+    where("p.account_id = ?1");
+  }
+  if (f.status) {
+    where("p.status = ?2");
+  }
+  if (f.job_id) {
+    where("p.id IN (SELECT l.item_id FROM job_links l WHERE l.job_id = ?3 AND l.item_kind = 'approval')");
+  }
+  sql += " ORDER BY p.requested_at DESC, p.id DESC";
+  return sql;
+}
+
 std::vector<Approval> ApprovalStore::list_approvals(const ApprovalFilter& f) {
-  storage::Statement s(m_db, std::string(k_approval_columns) +
-                                 " WHERE (?1 IS NULL OR p.account_id = ?1) AND (?2 IS NULL OR p.status = ?2) "
-                                 "ORDER BY p.requested_at DESC, p.id DESC");
-  s.bind(1, f.account_id);
-  s.bind(2, f.status ? std::optional<std::string>(std::string(to_string(*f.status))) : std::nullopt);
-  audit::People people(m_db);
   std::vector<Approval> out;
+  each_approval(f, [&](const Approval& a) { out.push_back(a); });
+  return out;
+}
+
+void ApprovalStore::each_approval(const ApprovalFilter& f, const std::function<void(const Approval&)>& fn) {
+  storage::Statement s(m_db, list_sql(f));
+  if (f.account_id) {
+    s.bind(1, *f.account_id);
+  }
+  if (f.status) {
+    s.bind(2, to_string(*f.status));
+  }
+  if (f.job_id) {
+    s.bind(3, *f.job_id);
+  }
+  audit::People people(m_db);
   while (s.step()) {
-    out.push_back(read_approval(s, people));
+    fn(read_approval(s, people));
+  }
+}
+
+std::unordered_set<int64_t> ApprovalStore::accounts_with_pending() {
+  storage::Statement s(m_db, k_accounts_with_pending_sql);
+  std::unordered_set<int64_t> out;
+  while (s.step()) {
+    out.insert(s.int64(0));
   }
   return out;
 }

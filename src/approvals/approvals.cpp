@@ -438,6 +438,14 @@ std::vector<Approval> list_approvals(storage::Database& db, const ApprovalFilter
   return ApprovalStore(db).list_approvals(f);
 }
 
+void each_approval(storage::Database& db, const ApprovalFilter& f, const std::function<void(const Approval&)>& fn) {
+  ApprovalStore(db).each_approval(f, fn);
+}
+
+std::unordered_set<int64_t> accounts_with_pending_approvals(storage::Database& db) {
+  return ApprovalStore(db).accounts_with_pending();
+}
+
 std::optional<std::string> contact_link(const requests::Env& env, const std::string& key, int64_t id,
                                         const std::string& email) {
   return requests::portal_url(env, "a", requests::approval_link_token(key, id, email));

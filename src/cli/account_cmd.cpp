@@ -7,7 +7,7 @@
 #include "practice/error.hpp"
 #include "practice/util/time.hpp"
 
-#include <set>
+#include <unordered_set>
 
 #include <fmt/format.h>
 
@@ -129,7 +129,7 @@ void run_import(const AccountOptions& o, Context& ctx) {
 // the accounts that have a pending approval.
 struct ListFilter {
   accounts::AccountFilter accounts;
-  std::optional<std::set<int64_t>> only;
+  std::optional<std::unordered_set<int64_t>> only;
   bool keeps(const accounts::Account& a) const { return !only || only->count(a.id) != 0; }
 };
 
@@ -140,12 +140,7 @@ ListFilter list_filter(const AccountOptions& o, storage::Database& db) {
     f.accounts.assigned_to = accounts::get_staff(db, *o.assigned).id;
   }
   if (o.pending_approvals) {
-    approvals::ApprovalFilter pending;
-    pending.status = approvals::Status::pending;
-    f.only.emplace();
-    for (const auto& a : approvals::list_approvals(db, pending)) {
-      f.only->insert(a.document.account_id);
-    }
+    f.only = approvals::accounts_with_pending_approvals(db);
   }
   return f;
 }

@@ -7,11 +7,17 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace practice::cli {
 
 // Builds the whole command tree into `app`; see app.cpp.
 void build_cli(CLI::App& app, Context& ctx);
+// Builds what the command line `argv` needs: the global options and the
+// branch of the noun it names, or the whole tree when it names none.
+void build_cli(CLI::App& app, Context& ctx, int argc, const char* const* argv);
+// The nouns build_cli registers, in --help's order.
+std::vector<std::string_view> noun_names();
 
 // Makes `fn` the action when `cmd` is the chosen verb (parse, then run).
 void on_run(CLI::App* cmd, Context& ctx, std::function<void()> fn);

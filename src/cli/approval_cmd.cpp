@@ -73,33 +73,6 @@ void print_one(Context& ctx, const approvals::Approval& a, const std::string& li
 }
 
 void run_list(const ApprovalOptions& o, Context& ctx) {
-  auto list = ctx.read([&](storage::Database& db) {
-    approvals::ApprovalFilter f;
-    if (o.account) {
-      f.account_id = accounts::resolve_account(db, *o.account);
-    }
-    if (o.status) {
-      f.status = parse_choice<approvals::Status>("--status", *o.status, approvals::parse_status,
-                                                 "pending, approved, disapproved, cancelled");
-    }
-    auto found = approvals::list_approvals(db, f);
-    if (o.job) {
-      const auto j = jobs::get_job(db, *o.job);
-      std::erase_if(found, [&](const approvals::Approval& a) {
-        return std::none_of(j.items.begin(), j.items.end(),
-                            [&](const jobs::LinkedItem& i) { return i.kind == "approval" && i.id == a.id; });
-      });
-    }
-    return found;
-  });
-  if (ctx.out.machine()) {
-    ctx.out.print_json_array(list, approval_json);
-    return;
-  }
-  if (list.empty()) {
-    ctx.out.note("no approvals");
-    return;
-  }
   TextTable t;
   t.add_column("ID", Align::right);
   t.add_column("DOCUMENT");
@@ -109,10 +82,39 @@ void run_list(const ApprovalOptions& o, Context& ctx) {
   t.add_column("DESCRIPTION");
   t.add_column("STATUS");
   t.add_column("DISAPPROVED");
-  for (const auto& a : list) {
-    t.add_row({std::to_string(a.id), a.document.name, a.document.account_name, time_text(a.requested_at),
-               person_text(a.document.uploaded_by), a.document.description.value_or("-"), std::string(to_string(a.status)),
-               a.status == approvals::Status::disapproved ? time_text(a.decided_at) : std::string("-")});
+  bool any = false;
+  // Printed as read: 100,000 approvals are never held whole.
+  ctx.read([&](storage::Database& db) {
+    approvals::ApprovalFilter f;
+    if (o.account) {
+      f.account_id = accounts::resolve_account(db, *o.account);
+    }
+    if (o.status) {
+      f.status = parse_choice<approvals::Status>("--status", *o.status, approvals::parse_status,
+                                                 "pending, approved, disapproved, cancelled");
+    }
+    if (o.job) {
+      f.job_id = jobs::get_job(db, *o.job).id;
+    }
+    if (ctx.out.machine()) {
+      Output::JsonArrayWriter out(ctx.out);
+      approvals::each_approval(db, f, [&](const approvals::Approval& a) { out.add(approval_json(a)); });
+      out.finish();
+      return;
+    }
+    approvals::each_approval(db, f, [&](const approvals::Approval& a) {
+      any = true;
+      t.add_row({std::to_string(a.id), a.document.name, a.document.account_name, time_text(a.requested_at),
+                 person_text(a.document.uploaded_by), a.document.description.value_or("-"), std::string(to_string(a.status)),
+                 a.status == approvals::Status::disapproved ? time_text(a.decided_at) : std::string("-")});
+    });
+  });
+  if (ctx.out.machine()) {
+    return;
+  }
+  if (!any) {
+    ctx.out.note("no approvals");
+    return;
   }
   ctx.out.print_table(t);
 }

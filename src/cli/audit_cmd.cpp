@@ -94,8 +94,16 @@ void run_audit(const AuditOptions& o, Context& ctx) {
     throw InvalidInput(fmt::format("--limit {} is not a number of entries", *o.limit), "give 1 or more");
   }
   f.limit = o.limit;
-  std::vector<audit::Person> actors; // parallel to list: who each entry's actor is now
-  const auto list = ctx.read([&](storage::Database& db) {
+  TextTable t;
+  t.add_column("ID", Align::right);
+  t.add_column("AT");
+  t.add_column("ACTOR");
+  t.add_column("ITEM");
+  t.add_column("ACTION");
+  t.add_column("DETAILS");
+  bool any = false;
+  // Printed as read: a large firm's trail is never held whole.
+  ctx.read([&](storage::Database& db) {
     if (o.account) {
       f.account_id = accounts::resolve_account(db, *o.account);
     }
@@ -108,44 +116,33 @@ void run_audit(const AuditOptions& o, Context& ctx) {
         f.actor = std::string(util::trim(*o.actor));
       }
     }
-    auto found = audit::AuditLog(db).list(f);
     if (ctx.out.machine()) {
+      Output::JsonArrayWriter out(ctx.out);
       audit::People people(db);
-      actors.reserve(found.size());
-      for (const auto& e : found) {
-        actors.push_back(people.person(e.actor));
-      }
+      const bool csv = ctx.out.csv();
+      audit::AuditLog(db).each(f, [&](const audit::AuditEntry& e) {
+        auto j = to_json(e, people.person(e.actor));
+        if (csv) {
+          // Each action has its own details: one column of their JSON, not a
+          // column for every key any action ever recorded.
+          j["details"] = j["details"].dump();
+        }
+        out.add(j);
+      });
+      out.finish();
+      return;
     }
-    return found;
+    audit::AuditLog(db).each(f, [&](const audit::AuditEntry& e) {
+      any = true;
+      t.add_row({std::to_string(e.id), e.at, e.actor.name, e.item, e.action, e.details == "{}" ? "" : e.details});
+    });
   });
   if (ctx.out.machine()) {
-    size_t i = 0;
-    const bool csv = ctx.out.csv();
-    ctx.out.print_json_array(list, [&](const auto& x) {
-      auto j = to_json(x, actors[i++]);
-      if (csv) {
-        // Each action has its own details: one column of their JSON, not a
-        // column for every key any action ever recorded.
-        j["details"] = j["details"].dump();
-      }
-      return j;
-    });
     return;
   }
-  if (list.empty()) {
+  if (!any) {
     ctx.out.note("no audit entries");
     return;
-  }
-  TextTable t;
-  t.add_column("ID", Align::right);
-  t.add_column("AT");
-  t.add_column("ACTOR");
-  t.add_column("ITEM");
-  t.add_column("ACTION");
-  t.add_column("DETAILS");
-  for (const auto& e : list) {
-    t.add_row({std::to_string(e.id), e.at, e.actor.name, e.item, e.action,
-               e.details == "{}" ? "" : e.details});
   }
   const Pager pager(!o.no_pager);
   ctx.out.print_table(t);

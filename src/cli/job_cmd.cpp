@@ -128,7 +128,17 @@ void run_show(const JobOptions& o, Context& ctx) {
 }
 
 void run_list(const JobOptions& o, Context& ctx) {
-  auto list = ctx.read([&](storage::Database& db) {
+  TextTable t;
+  t.add_column("ID", Align::right);
+  t.add_column("ACCOUNT");
+  t.add_column("TITLE");
+  t.add_column("STAGE");
+  t.add_column("ASSIGNEE");
+  t.add_column("DUE");
+  t.add_column("WAITING FOR");
+  bool any = false;
+  // Printed as read: 100,000 jobs are never held whole.
+  ctx.read([&](storage::Database& db) {
     jobs::JobFilter f;
     f.archived = o.archived;
     if (o.account_filter) {
@@ -146,34 +156,37 @@ void run_list(const JobOptions& o, Context& ctx) {
     if (o.assignee) {
       f.assignee_id = accounts::get_staff(db, *o.assignee).id;
     }
-    return jobs::list_jobs(db, f);
+    // --blocked is automove's own rule (jobs::blockers), applied as the jobs stream by.
+    const auto keeps = [&](const jobs::Job& j) { return !o.blocked || !jobs::blockers(j.items, j.stage_id).empty(); };
+    if (ctx.out.machine()) {
+      Output::JsonArrayWriter out(ctx.out);
+      jobs::each_job(db, f, [&](const jobs::Job& j) {
+        if (keeps(j)) {
+          out.add(job_json(j));
+        }
+      });
+      out.finish();
+      return;
+    }
+    jobs::each_job(db, f, [&](const jobs::Job& j) {
+      if (!keeps(j)) {
+        return;
+      }
+      any = true;
+      std::string waiting;
+      for (const auto& b : jobs::blockers(j.items, j.stage_id)) {
+        waiting += fmt::format("{}{} {} ({})", waiting.empty() ? "" : "; ", b.kind, b.id, b.status);
+      }
+      t.add_row({std::to_string(j.id), j.account_name, j.title, j.stage_name, j.assignee ? j.assignee->email : "-",
+                 j.due_date.value_or("-"), waiting.empty() ? "-" : waiting});
+    });
   });
-  if (o.blocked) {
-    std::erase_if(list, [](const jobs::Job& j) { return jobs::blockers(j.items, j.stage_id).empty(); });
-  }
   if (ctx.out.machine()) {
-    ctx.out.print_json_array(list, job_json);
     return;
   }
-  if (list.empty()) {
+  if (!any) {
     ctx.out.note("no jobs");
     return;
-  }
-  TextTable t;
-  t.add_column("ID", Align::right);
-  t.add_column("ACCOUNT");
-  t.add_column("TITLE");
-  t.add_column("STAGE");
-  t.add_column("ASSIGNEE");
-  t.add_column("DUE");
-  t.add_column("WAITING FOR");
-  for (const auto& j : list) {
-    std::string waiting;
-    for (const auto& b : jobs::blockers(j.items, j.stage_id)) {
-      waiting += fmt::format("{}{} {} ({})", waiting.empty() ? "" : "; ", b.kind, b.id, b.status);
-    }
-    t.add_row({std::to_string(j.id), j.account_name, j.title, j.stage_name, j.assignee ? j.assignee->email : "-",
-               j.due_date.value_or("-"), waiting.empty() ? "-" : waiting});
   }
   ctx.out.print_table(t);
 }

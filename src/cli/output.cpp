@@ -1,5 +1,7 @@
 #include "output.hpp"
 
+#include "json_text.hpp"
+
 #include <fmt/format.h>
 
 #include <charconv>
@@ -66,9 +68,14 @@ void Output::print_json(const nlohmann::ordered_json& value) const {
     std::fwrite(text.data(), 1, text.size(), stdout);
     return;
   }
-  const std::string text = dump(value, m_stdout_tty ? 2 : -1);
+  std::string text;
+  if (m_stdout_tty) {
+    text = dump(value, 2);
+  } else {
+    append_json(text, value);
+  }
+  text += '\n';
   std::fwrite(text.data(), 1, text.size(), stdout);
-  std::fputc('\n', stdout);
 }
 
 void Output::json_array_element(const nlohmann::ordered_json& value, bool first) const {
@@ -95,7 +102,7 @@ void Output::JsonArrayWriter::add(const nlohmann::ordered_json& value) {
     return;
   }
   if (!pretty()) {
-    append([&](std::string& buffer) { buffer += m_out.dump(value, -1); });
+    append([&](std::string& buffer) { append_json(buffer, value); });
     return;
   }
   flush();

@@ -264,7 +264,16 @@ void run_edit(const RequestOptions& o, Context& ctx) {
 }
 
 void run_list(const RequestOptions& o, Context& ctx) {
-  const auto list = ctx.read([&](storage::Database& db) {
+  TextTable t;
+  t.add_column("ID", Align::right);
+  t.add_column("ACCOUNT");
+  t.add_column("TITLE");
+  t.add_column("STATUS");
+  t.add_column("PROGRESS", Align::right);
+  t.add_column("LAST ACTIVITY");
+  bool any = false;
+  // Printed as read: 100,000 requests are never held whole.
+  ctx.read([&](storage::Database& db) {
     requests::RequestFilter f;
     if (o.account) {
       f.account_id = accounts::resolve_account(db, *o.account);
@@ -273,34 +282,27 @@ void run_list(const RequestOptions& o, Context& ctx) {
       f.status = parse_choice<requests::Status>("--status", *o.status, requests::parse_status,
                                                 "draft, pending, in_progress, submitted, completed, cancelled");
     }
-    auto found = requests::list_requests(db, f);
     if (o.job) {
-      const auto j = jobs::get_job(db, *o.job);
-      std::erase_if(found, [&](const requests::Request& r) {
-        return std::none_of(j.items.begin(), j.items.end(),
-                            [&](const jobs::LinkedItem& i) { return i.kind == "request" && i.id == r.id; });
-      });
+      f.job_id = jobs::get_job(db, *o.job).id;
     }
-    return found;
+    if (ctx.out.machine()) {
+      Output::JsonArrayWriter out(ctx.out);
+      requests::each_request(db, f, [&](const requests::Request& r) { out.add(request_json(r)); });
+      out.finish();
+      return;
+    }
+    requests::each_request(db, f, [&](const requests::Request& r) {
+      any = true;
+      t.add_row({std::to_string(r.id), r.account_name, r.title, std::string(to_string(r.status)),
+                 fmt::format("{}/{}", r.answered, r.question_count), time_text(r.last_activity_at)});
+    });
   });
   if (ctx.out.machine()) {
-    ctx.out.print_json_array(list, request_json);
     return;
   }
-  if (list.empty()) {
+  if (!any) {
     ctx.out.note("no requests");
     return;
-  }
-  TextTable t;
-  t.add_column("ID", Align::right);
-  t.add_column("ACCOUNT");
-  t.add_column("TITLE");
-  t.add_column("STATUS");
-  t.add_column("PROGRESS", Align::right);
-  t.add_column("LAST ACTIVITY");
-  for (const auto& r : list) {
-    t.add_row({std::to_string(r.id), r.account_name, r.title, std::string(to_string(r.status)),
-               fmt::format("{}/{}", r.answered, r.question_count), time_text(r.last_activity_at)});
   }
   ctx.out.print_table(t);
 }

@@ -6,15 +6,38 @@
 
 #include <fmt/format.h>
 
+#include <functional>
+
 namespace practice::jobs {
 
 namespace {
 
-constexpr std::string_view k_job_columns = R"sql(
-SELECT j.id, j.account_id, a.name, j.pipeline_id, p.name, j.stage_id, s.name, j.title,
-       j.assignee_id, st.name, st.email, j.due_date, j.created_at, j.moved_at, j.archived_at
-FROM jobs j JOIN accounts a ON a.id = j.account_id JOIN pipelines p ON p.id = j.pipeline_id
-JOIN stages s ON s.id = j.stage_id LEFT JOIN staff st ON st.id = j.assignee_id)sql";
+// A job with its linked items, one row per item (or one row with NULL item
+// columns when it has none), in link order: a list reads each job's items
+// with the job instead of a query per job.
+constexpr std::string_view k_job_select = R"sql(
+SELECT j.id, j.account_id, a.name, j.pipeline_id, pl.name, j.stage_id, s.name, j.title,
+       j.assignee_id, st.name, st.email, j.due_date, j.created_at, j.moved_at, j.archived_at,
+       l.item_kind, l.item_id, l.stage_id, ls.name, coalesce(r.title, d.name), coalesce(r.status, p.status),
+       (SELECT count(*) FROM request_questions q WHERE q.request_id = r.id),
+       (SELECT count(*) FROM request_questions q JOIN request_answers x ON x.question_id = q.id
+        WHERE q.request_id = r.id),
+       -- A disapproved approval is superseded by a newer approval of the same
+       -- document, or by one linked to the job after it in the same stage
+       -- (the fixed document is often a new upload).
+       p.status = 'disapproved' AND (
+         EXISTS (SELECT 1 FROM approvals p2 WHERE p2.document_id = p.document_id AND p2.id > p.id)
+         OR EXISTS (SELECT 1 FROM job_links l2 WHERE l2.job_id = l.job_id AND l2.item_kind = 'approval'
+                    AND l2.stage_id = l.stage_id AND l2.id > l.id)),
+       (SELECT count(*) FROM request_recipients rr WHERE rr.request_id = r.id), r.login
+FROM jobs j JOIN accounts a ON a.id = j.account_id JOIN pipelines pl ON pl.id = j.pipeline_id
+JOIN stages s ON s.id = j.stage_id LEFT JOIN staff st ON st.id = j.assignee_id
+LEFT JOIN job_links l ON l.job_id = j.id
+LEFT JOIN stages ls ON ls.id = l.stage_id
+LEFT JOIN requests r ON l.item_kind = 'request' AND r.id = l.item_id
+LEFT JOIN approvals p ON l.item_kind = 'approval' AND p.id = l.item_id
+LEFT JOIN documents d ON d.id = p.document_id)sql";
+constexpr int k_item_column = 15;
 
 Job read_job(const storage::Statement& s) {
   Job j;
@@ -34,6 +57,47 @@ Job read_job(const storage::Statement& s) {
   j.moved_at = s.time(13);
   j.archived_at = s.opt_time(14);
   return j;
+}
+
+LinkedItem read_item(const storage::Statement& s) {
+  constexpr int o = k_item_column;
+  LinkedItem i;
+  i.kind = s.text(o);
+  i.id = s.int64(o + 1);
+  i.stage_id = s.int64(o + 2);
+  i.stage_name = s.text(o + 3);
+  i.title = s.text(o + 4);
+  i.status = s.text(o + 5);
+  if (i.kind == "approval") {
+    i.state = approval_item_state(i.status, s.int64(o + 8) != 0);
+    i.waiting_for = i.status == "pending" ? "the client to approve or disapprove the document"
+                                          : "the firm to fix the document and request approval again";
+  } else {
+    const auto status = requests::parse_status(i.status).value_or(requests::Status::draft);
+    i.state = request_item_state(status);
+    i.waiting_for = request_waiting_for(status, static_cast<int>(s.int64(o + 7)), static_cast<int>(s.int64(o + 6)),
+                                        static_cast<int>(s.int64(o + 9)), s.int64(o + 10) != 0);
+  }
+  return i;
+}
+
+// Steps through rows of k_job_select, calling `fn` with each job once its items are read.
+void each_job_of(storage::Statement& s, const std::function<void(const Job&)>& fn) {
+  std::optional<Job> job;
+  while (s.step()) {
+    if (!job || job->id != s.int64(0)) {
+      if (job) {
+        fn(*job);
+      }
+      job = read_job(s);
+    }
+    if (!s.is_null(k_item_column)) {
+      job->items.push_back(read_item(s));
+    }
+  }
+  if (job) {
+    fn(*job);
+  }
 }
 
 } // namespace
@@ -210,75 +274,68 @@ void JobStore::update_job(const Job& j) {
   s.run();
 }
 
-std::vector<LinkedItem> JobStore::items_of(int64_t job_id) {
-  storage::Statement s(m_db, R"sql(
-SELECT l.item_kind, l.item_id, l.stage_id, st.name, coalesce(r.title, d.name), coalesce(r.status, p.status),
-       (SELECT count(*) FROM request_questions q WHERE q.request_id = r.id),
-       (SELECT count(*) FROM request_questions q JOIN request_answers x ON x.question_id = q.id
-        WHERE q.request_id = r.id),
-       -- A disapproved approval is superseded by a newer approval of the same
-       -- document, or by one linked to the job after it in the same stage
-       -- (the fixed document is often a new upload).
-       EXISTS (SELECT 1 FROM approvals p2 WHERE p2.document_id = p.document_id AND p2.id > p.id)
-         OR EXISTS (SELECT 1 FROM job_links l2 WHERE l2.job_id = l.job_id AND l2.item_kind = 'approval'
-                    AND l2.stage_id = l.stage_id AND l2.id > l.id),
-       (SELECT count(*) FROM request_recipients rr WHERE rr.request_id = r.id), r.login
-FROM job_links l JOIN stages st ON st.id = l.stage_id
-LEFT JOIN requests r ON l.item_kind = 'request' AND r.id = l.item_id
-LEFT JOIN approvals p ON l.item_kind = 'approval' AND p.id = l.item_id
-LEFT JOIN documents d ON d.id = p.document_id
-WHERE l.job_id = ? ORDER BY l.id)sql");
-  s.bind(1, job_id);
-  std::vector<LinkedItem> out;
-  while (s.step()) {
-    LinkedItem i;
-    i.kind = s.text(0);
-    i.id = s.int64(1);
-    i.stage_id = s.int64(2);
-    i.stage_name = s.text(3);
-    i.title = s.text(4);
-    i.status = s.text(5);
-    if (i.kind == "approval") {
-      i.state = approval_item_state(i.status, s.int64(8) != 0);
-      i.waiting_for = i.status == "pending" ? "the client to approve or disapprove the document"
-                                            : "the firm to fix the document and request approval again";
-    } else {
-      const auto status = requests::parse_status(i.status).value_or(requests::Status::draft);
-      i.state = request_item_state(status);
-      i.waiting_for = request_waiting_for(status, static_cast<int>(s.int64(7)), static_cast<int>(s.int64(6)),
-                                          static_cast<int>(s.int64(9)), s.int64(10) != 0);
-    }
-    out.push_back(std::move(i));
-  }
-  return out;
+std::string JobStore::get_sql() {
+  std::string sql(k_job_select);
+  sql += " WHERE j.id = ?1 ORDER BY l.id";
+  return sql;
 }
 
 std::optional<Job> JobStore::get_job(int64_t id) {
-  storage::Statement s(m_db, std::string(k_job_columns) + " WHERE j.id = ?");
+  storage::Statement s(m_db, get_sql());
   s.bind(1, id);
-  if (!s.step()) {
-    return std::nullopt;
+  std::optional<Job> out;
+  each_job_of(s, [&](const Job& j) { out = j; });
+  return out;
+}
+
+std::string JobStore::list_sql(const JobFilter& f) {
+  std::string sql(k_job_select);
+  const char* glue = " WHERE ";
+  const auto where = [&](std::string_view condition) {
+    sql += glue;
+    sql += condition;
+    glue = " AND ";
+  };
+  if (f.account_id) {
+    where("j.account_id = ?1");
   }
-  Job j = read_job(s);
-  j.items = items_of(j.id);
-  return j;
+  if (f.pipeline_id) {
+    where("j.pipeline_id = ?2");
+  }
+  if (f.stage_id) {
+    where("j.stage_id = ?3");
+  }
+  if (f.assignee_id) {
+    where("j.assignee_id = ?4");
+  }
+  if (!f.archived) {
+    where("j.archived_at IS NULL");
+  }
+  sql += " ORDER BY j.id, l.id";
+  return sql;
 }
 
 std::vector<Job> JobStore::list_jobs(const JobFilter& f) {
-  storage::Statement s(m_db, std::string(k_job_columns) + R"sql(
-WHERE (?1 IS NULL OR j.account_id = ?1) AND (?2 IS NULL OR j.pipeline_id = ?2)
-  AND (?3 IS NULL OR j.stage_id = ?3) AND (?4 IS NULL OR j.assignee_id = ?4)
-  AND (?5 = 1 OR j.archived_at IS NULL)
-ORDER BY j.id)sql");
-  s.bind_all(f.account_id, f.pipeline_id, f.stage_id, f.assignee_id, f.archived);
   std::vector<Job> out;
-  while (s.step()) {
-    out.push_back(read_job(s));
-  }
-  for (auto& j : out) {
-    j.items = items_of(j.id);
-  }
+  each_job(f, [&](const Job& j) { out.push_back(j); });
   return out;
+}
+
+void JobStore::each_job(const JobFilter& f, const std::function<void(const Job&)>& fn) {
+  storage::Statement s(m_db, list_sql(f));
+  if (f.account_id) {
+    s.bind(1, *f.account_id);
+  }
+  if (f.pipeline_id) {
+    s.bind(2, *f.pipeline_id);
+  }
+  if (f.stage_id) {
+    s.bind(3, *f.stage_id);
+  }
+  if (f.assignee_id) {
+    s.bind(4, *f.assignee_id);
+  }
+  each_job_of(s, fn);
 }
 
 void JobStore::link(int64_t job_id, std::string_view kind, int64_t item_id, int64_t stage_id,

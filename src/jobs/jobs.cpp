@@ -456,6 +456,10 @@ Job get_job(storage::Database& db, int64_t id) {
 
 std::vector<Job> list_jobs(storage::Database& db, const JobFilter& f) { return JobStore(db).list_jobs(f); }
 
+void each_job(storage::Database& db, const JobFilter& f, const std::function<void(const Job&)>& fn) {
+  JobStore(db).each_job(f, fn);
+}
+
 Result create_job(accounts::Session& s, const requests::Env& env, const NewJob& in) {
   accounts::AccountStore accounts(s.db);
   const auto account = *accounts.get(accounts.resolve(in.account));

@@ -86,7 +86,7 @@ std::optional<int64_t> queue_mail(storage::Database& db, const MailSettings& set
 }
 
 std::vector<OutboxRow> list_outbox(storage::Database& db, std::optional<OutboxState> state, int limit) {
-  return OutboxStore(db).list(state, limit);
+  return OutboxStore(db).list(state, limit, OutboxStore::Message::left_out);
 }
 
 std::optional<OutboxRow> find_outbox_message(storage::Database& db, int64_t id) { return OutboxStore(db).get(id); }

@@ -41,7 +41,7 @@ OutboxRow read_row(const storage::Statement& s) {
   r.sent_at = s.opt_time(19);
   r.dated_at = s.opt_time(20);
   r.handed_over_at = s.opt_time(21);
-  if (r.dated_at) {
+  if (r.dated_at && !r.message.empty()) {
     // The message as it went out: dated when first handed to the server.
     r.message = with_date(r.message, *r.dated_at);
   }
@@ -257,10 +257,20 @@ std::optional<OutboxRow> OutboxStore::get(int64_t id) {
   return read_row(s);
 }
 
-std::vector<OutboxRow> OutboxStore::list(std::optional<OutboxState> state, int limit) {
-  storage::Statement s(m_db, std::string(k_columns) +
-                                 " WHERE (?1 IS NULL OR state = ?1) ORDER BY id DESC LIMIT ?2");
-  s.bind(1, state ? std::optional<std::string>(std::string(to_string(*state))) : std::nullopt);
+std::string OutboxStore::list_sql(std::optional<OutboxState> state, Message message) {
+  std::string sql(k_columns);
+  if (message == Message::left_out) {
+    sql.replace(sql.find(" message,"), 9, " '',");
+  }
+  sql += state ? " WHERE state = ?1 ORDER BY id DESC LIMIT ?2" : " ORDER BY id DESC LIMIT ?2";
+  return sql;
+}
+
+std::vector<OutboxRow> OutboxStore::list(std::optional<OutboxState> state, int limit, Message message) {
+  storage::Statement s(m_db, list_sql(state, message));
+  if (state) {
+    s.bind(1, to_string(*state));
+  }
   s.bind(2, int64_t{limit});
   std::vector<OutboxRow> out;
   while (s.step()) {

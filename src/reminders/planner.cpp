@@ -115,32 +115,38 @@ util::TimePoint next_allowed(util::TimePoint t, const Calendar& c) {
   return t; // no allowed moment in two years: send when due rather than never
 }
 
+std::optional<Planned> plan_item(const Item& i, const Calendar& c, util::TimePoint now) {
+  if (!i.settings.on || i.sent >= i.settings.count || i.stopped || i.paused) {
+    return std::nullopt;
+  }
+  Planned p;
+  p.item = i;
+  p.number = i.sent + 1;
+  p.nominal = i.last_notified + std::chrono::days(i.settings.every_days);
+  auto earliest = p.nominal;
+  if (i.paused_until && *i.paused_until > earliest) {
+    earliest = *i.paused_until;
+  }
+  p.send_at = next_allowed(earliest, c);
+  p.held = i.waiting_since.has_value();
+  p.due = p.send_at <= now && !p.held;
+  const auto ago = std::chrono::floor<std::chrono::days>(now - i.last_notified).count();
+  p.reason = fmt::format("last notified {}, {} day{} ago; reminder {} of {}",
+                         util::format_date(std::chrono::floor<std::chrono::days>(i.last_notified)), ago,
+                         ago == 1 ? "" : "s", p.number, i.settings.count);
+  if (p.held) {
+    p.reason += fmt::format("; held until the email queued {} reaches the client",
+                            util::format_date(std::chrono::floor<std::chrono::days>(*i.waiting_since)));
+  }
+  return p;
+}
+
 std::vector<Planned> plan(const std::vector<Item>& items, const Calendar& c, util::TimePoint now) {
   std::vector<Planned> out;
   for (const auto& i : items) {
-    if (!i.settings.on || i.sent >= i.settings.count || i.stopped || i.paused) {
-      continue;
+    if (auto p = plan_item(i, c, now)) {
+      out.push_back(std::move(*p));
     }
-    Planned p;
-    p.item = i;
-    p.number = i.sent + 1;
-    p.nominal = i.last_notified + std::chrono::days(i.settings.every_days);
-    auto earliest = p.nominal;
-    if (i.paused_until && *i.paused_until > earliest) {
-      earliest = *i.paused_until;
-    }
-    p.send_at = next_allowed(earliest, c);
-    p.held = i.waiting_since.has_value();
-    p.due = p.send_at <= now && !p.held;
-    const auto ago = std::chrono::floor<std::chrono::days>(now - i.last_notified).count();
-    p.reason = fmt::format("last notified {}, {} day{} ago; reminder {} of {}",
-                           util::format_date(std::chrono::floor<std::chrono::days>(i.last_notified)), ago,
-                           ago == 1 ? "" : "s", p.number, i.settings.count);
-    if (p.held) {
-      p.reason += fmt::format("; held until the email queued {} reaches the client",
-                              util::format_date(std::chrono::floor<std::chrono::days>(*i.waiting_since)));
-    }
-    out.push_back(std::move(p));
   }
   return out;
 }

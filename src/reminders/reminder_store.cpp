@@ -11,45 +11,39 @@ namespace {
 // It takes the place of $KINDS in the queries below.
 constexpr std::string_view k_client_kinds = "('request', 'approval', 'reminder', 'resend')";
 
+// When an email about the item $ITEM last reached the client (the newest
+// sent_at of its emails to the client), and since when a newer one waits
+// undelivered (queued or being sent): two looks into outbox_item each.
+constexpr std::string_view k_last_sent = R"sql((SELECT max(o.sent_at) FROM outbox o
+   WHERE o.item = $ITEM AND o.kind IN $KINDS AND o.state = 'sent'))sql";
+constexpr std::string_view k_waiting_since = R"sql((SELECT min(o.created_at) FROM outbox o
+   WHERE o.item = $ITEM AND o.kind IN $KINDS AND o.state IN ('queued', 'sending')
+     AND o.created_at > coalesce($LAST_SENT, '')))sql";
+
 // One query per kind of item awaiting a client; a new kind of item adds a
-// UNION ALL branch here and a check in still_applies. `recorded` is the
-// item's own record of its last notification (set when an email is queued).
+// UNION ALL branch here and a check in still_applies. Before the outbox knew
+// of any email, the last notification is the item's own record (set when
+// an email is queued). Each row is read once, with no query around it: a
+// subquery in FROM would copy every row's values once more.
 constexpr std::string_view k_request_items = R"sql(
 SELECT 'request' AS kind, r.id AS id, r.account_id AS account_id, a.name AS account_name, r.title AS title,
        r.reminders_on AS reminders_on, r.remind_every_days AS every_days, r.reminder_count AS reminder_count,
-       r.reminders_sent AS reminders_sent, coalesce(r.last_notified_at, r.sent_at, r.created_at) AS recorded,
-       'request:' || r.id AS item,
+       r.reminders_sent AS reminders_sent,
+       coalesce($LAST_SENT, r.last_notified_at, r.sent_at, r.created_at) AS last_notified,
        EXISTS (SELECT 1 FROM job_links l JOIN jobs j ON j.id = l.job_id
                WHERE l.item_kind = 'request' AND l.item_id = r.id AND j.archived_at IS NOT NULL) AS stopped,
-       a.reminders_paused AS paused, a.reminders_paused_until AS paused_until
+       a.reminders_paused AS paused, a.reminders_paused_until AS paused_until, $WAITING_SINCE AS waiting_since
 FROM requests r JOIN accounts a ON a.id = r.account_id
 WHERE r.status IN ('pending', 'in_progress'))sql";
 
-// Named as the request branch names them: looked up alone (ReminderStore::item)
-// it is the whole query, and the outer query reads the columns by these names.
 constexpr std::string_view k_approval_items = R"sql(
-SELECT 'approval' AS kind, p.id AS id, p.account_id AS account_id, a.name AS account_name, d.name AS title,
-       p.reminders_on AS reminders_on, p.remind_every_days AS every_days, p.reminder_count AS reminder_count,
-       p.reminders_sent AS reminders_sent, coalesce(p.last_notified_at, p.requested_at) AS recorded,
-       'approval:' || p.id AS item,
+SELECT 'approval', p.id, p.account_id, a.name, d.name, p.reminders_on, p.remind_every_days, p.reminder_count,
+       p.reminders_sent, coalesce($LAST_SENT, p.last_notified_at, p.requested_at),
        EXISTS (SELECT 1 FROM job_links l JOIN jobs j ON j.id = l.job_id
-               WHERE l.item_kind = 'approval' AND l.item_id = p.id AND j.archived_at IS NOT NULL) AS stopped,
-       a.reminders_paused AS paused, a.reminders_paused_until AS paused_until
+               WHERE l.item_kind = 'approval' AND l.item_id = p.id AND j.archived_at IS NOT NULL),
+       a.reminders_paused, a.reminders_paused_until, $WAITING_SINCE
 FROM approvals p JOIN documents d ON d.id = p.document_id JOIN accounts a ON a.id = p.account_id
 WHERE p.status = 'pending')sql";
-
-// Around the items: when an email about each last reached the client, and
-// since when a newer one waits undelivered (queued or being sent).
-constexpr std::string_view k_with_outbox_head = R"sql(
-SELECT kind, id, account_id, account_name, title, reminders_on, every_days, reminder_count, reminders_sent,
-       coalesce(last_sent, recorded), stopped, paused, paused_until,
-       (SELECT min(o.created_at) FROM outbox o
-        WHERE o.item = x.item AND o.kind IN $KINDS AND o.state IN ('queued', 'sending')
-          AND (x.last_sent IS NULL OR o.created_at > x.last_sent))
-FROM (SELECT i.*, (SELECT max(o.sent_at) FROM outbox o
-                   WHERE o.item = i.item AND o.kind IN $KINDS AND o.state = 'sent') AS last_sent
-      FROM ()sql";
-constexpr std::string_view k_with_outbox_tail = ") i) x";
 
 constexpr std::string_view k_todo = R"sql(
 SELECT kind, id, title, status, coalesce(last_sent, recorded) FROM (
@@ -67,13 +61,30 @@ SELECT kind, id, title, status, coalesce(last_sent, recorded) FROM (
   WHERE p.account_id = ?1 AND p.status = 'pending')
 ORDER BY 5 DESC, 1, 2 DESC)sql";
 
+void replace_all(std::string& text, std::string_view name, std::string_view value) {
+  for (size_t at = text.find(name); at != std::string::npos; at = text.find(name, at + value.size())) {
+    text.replace(at, name.size(), value);
+  }
+}
+
 std::string with_kinds(std::string_view sql) {
   std::string out(sql);
-  for (size_t at = out.find("$KINDS"); at != std::string::npos; at = out.find("$KINDS", at)) {
-    out.replace(at, 6, k_client_kinds);
-  }
+  replace_all(out, "$KINDS", k_client_kinds);
   return out;
 }
+
+// One kind's items with their outbox columns; `item` is the SQL of the
+// item's name in the outbox ('request:' || r.id).
+std::string items_of(std::string_view select, std::string_view item) {
+  std::string out(select);
+  replace_all(out, "$WAITING_SINCE", k_waiting_since);
+  replace_all(out, "$LAST_SENT", k_last_sent);
+  replace_all(out, "$ITEM", item);
+  return with_kinds(out);
+}
+
+std::string request_items() { return items_of(k_request_items, "'request:' || r.id"); }
+std::string approval_items() { return items_of(k_approval_items, "'approval:' || p.id"); }
 
 Item read_item(const storage::Statement& s) {
   Item i;
@@ -98,35 +109,60 @@ Item read_item(const storage::Statement& s) {
 
 } // namespace
 
-std::vector<Item> ReminderStore::query(const std::optional<std::string>& kind, std::optional<int64_t> id,
-                                       std::optional<int64_t> account_id) {
+std::string ReminderStore::items_sql(std::optional<int64_t> account_id, ItemOrder order) {
+  std::string sql = request_items();
+  if (account_id) {
+    sql += " AND r.account_id = ?1";
+  }
+  sql += " UNION ALL ";
+  sql += approval_items();
+  if (account_id) {
+    sql += " AND p.account_id = ?1";
+  }
+  if (order == ItemOrder::due) {
+    // By the due moment: the last notification plus the interval, or the
+    // end of the account's pause when that is later.
+    sql = "SELECT * FROM (" + sql + R"sql()
+ORDER BY max(coalesce(unixepoch(last_notified), 0) + 86400 * every_days,
+             CASE WHEN paused AND paused_until IS NOT NULL THEN coalesce(unixepoch(paused_until), 0) ELSE 0 END),
+         kind = 'approval', id)sql";
+  }
+  return sql;
+}
+
+std::string ReminderStore::item_sql(const std::string& kind) {
   // A lookup by id gets a query of its own so it uses the primary key.
-  std::string inner;
-  if (kind) {
-    inner = std::string(*kind == "request" ? k_request_items : k_approval_items) +
-            (*kind == "request" ? " AND r.id = ?1" : " AND p.id = ?1");
-  } else {
-    inner = std::string(k_request_items) + " AND (?1 IS NULL OR r.account_id = ?1) UNION ALL " +
-            std::string(k_approval_items) + " AND (?1 IS NULL OR p.account_id = ?1)";
+  return kind == "request" ? request_items() + " AND r.id = ?1" : approval_items() + " AND p.id = ?1";
+}
+
+std::string ReminderStore::todo_sql() { return with_kinds(k_todo); }
+
+void ReminderStore::each_item(std::optional<int64_t> account_id, ItemOrder order,
+                              const std::function<void(const Item&)>& fn) {
+  storage::Statement s(m_db, items_sql(account_id, order));
+  if (account_id) {
+    s.bind(1, *account_id);
   }
-  storage::Statement s(m_db, with_kinds(std::string(k_with_outbox_head) + inner + std::string(k_with_outbox_tail)));
-  if (kind) {
-    s.bind(1, id);
-  } else {
-    s.bind(1, account_id);
+  while (s.step()) {
+    fn(read_item(s));
   }
+}
+
+std::vector<Item> ReminderStore::items(std::optional<int64_t> account_id) {
+  std::vector<Item> out;
+  each_item(account_id, ItemOrder::stored, [&](const Item& i) { out.push_back(i); });
+  return out;
+}
+
+std::vector<Item> ReminderStore::item(const std::string& kind, int64_t id) {
+  storage::Statement s(m_db, item_sql(kind));
+  s.bind(1, id);
   std::vector<Item> out;
   while (s.step()) {
     out.push_back(read_item(s));
   }
   return out;
 }
-
-std::vector<Item> ReminderStore::items(std::optional<int64_t> account_id) {
-  return query(std::nullopt, std::nullopt, account_id);
-}
-
-std::vector<Item> ReminderStore::item(const std::string& kind, int64_t id) { return query(kind, id, std::nullopt); }
 
 void ReminderStore::count_reminder(const Item& i, util::TimePoint now) {
   const std::string table = i.kind == "request" ? "requests" : "approvals";
@@ -138,7 +174,7 @@ void ReminderStore::count_reminder(const Item& i, util::TimePoint now) {
 }
 
 std::vector<TodoEntry> ReminderStore::todo(int64_t account_id) {
-  storage::Statement s(m_db, with_kinds(k_todo));
+  storage::Statement s(m_db, todo_sql());
   s.bind(1, account_id);
   std::vector<TodoEntry> out;
   while (s.step()) {

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -74,18 +75,52 @@ Calendar calendar_from(const config::Config& config, const std::string& base_dir
                        config.reminders.send_window);
 }
 
+void each_due(storage::Database& db, const Calendar& c, util::TimePoint now, int limit,
+              const std::function<void(const Planned&)>& fn) {
+  int count = 0;
+  ReminderStore(db).each_item(std::nullopt, ItemOrder::stored, [&](const Item& i) {
+    if (limit > 0 && count >= limit) {
+      return;
+    }
+    if (const auto p = plan_item(i, c, now); p && p->due) {
+      ++count;
+      fn(*p);
+    }
+  });
+}
+
 std::vector<Planned> due_reminders(storage::Database& db, const Calendar& c, util::TimePoint now, int limit) {
   std::vector<Planned> out;
-  for (auto& p : plan(load_items(db, std::nullopt), c, now)) {
-    if (!p.due) {
-      continue;
-    }
-    if (limit > 0 && static_cast<int>(out.size()) >= limit) {
-      break;
-    }
-    out.push_back(std::move(p));
-  }
+  each_due(db, c, now, limit, [&](const Planned& p) { out.push_back(p); });
   return out;
+}
+
+void each_scheduled(storage::Database& db, std::optional<int64_t> account_id, const Calendar& c, util::TimePoint now,
+                    const std::function<void(const Planned&)>& fn) {
+  // The items come by when their reminder is due, and send_at only moves a
+  // due moment on to the next allowed one, so the reminders of one send_at
+  // come together: each such group is put in item order and passed on.
+  std::vector<Planned> group;
+  const auto flush = [&] {
+    std::sort(group.begin(), group.end(), [](const Planned& a, const Planned& b) {
+      return std::pair(a.item.kind == "approval", a.item.id) < std::pair(b.item.kind == "approval", b.item.id);
+    });
+    for (const auto& p : group) {
+      fn(p);
+    }
+    group.clear();
+  };
+  ReminderStore(db).each_item(account_id, ItemOrder::due, [&](const Item& i) {
+    auto p = plan_item(i, c, now);
+    if (!p) {
+      return;
+    }
+    if (!group.empty() && group.front().send_at != p->send_at) {
+      flush();
+    }
+    group.push_back(std::move(*p));
+  });
+  flush();
 }
 
 RunResult queue_planned(accounts::Session& s, const requests::Env& env, std::vector<Planned> batch) {

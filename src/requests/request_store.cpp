@@ -131,18 +131,48 @@ WHERE q.request_id = ? ORDER BY q.position)sql");
   return r;
 }
 
-std::vector<Request> RequestStore::list(const RequestFilter& f) {
-  storage::Statement s(m_db, std::string(k_columns) +
-                                 " WHERE (?1 IS NULL OR r.account_id = ?1) AND (?2 IS NULL OR "
-                                 "r.status = ?2) ORDER BY r.last_activity_at DESC, r.id DESC");
-  s.bind(1, f.account_id);
-  s.bind(2, f.status ? std::optional<std::string>(std::string(to_string(*f.status))) : std::nullopt);
-  audit::People people(m_db);
-  std::vector<Request> out;
-  while (s.step()) {
-    out.push_back(read_request(s, people));
+std::string RequestStore::list_sql(const RequestFilter& f) {
+  std::string sql(k_columns);
+  const char* glue = " WHERE ";
+  const auto where = [&](std::string_view condition) {
+    sql += glue;
+    sql += condition;
+    glue = " AND ";
+  };
+  if (f.account_id) {
+    where("r.account_id = ?1");
   }
+  if (f.status) {
+    where("r.status = ?2");
+  }
+  if (f.job_id) {
+    where("r.id IN (SELECT l.item_id FROM job_links l WHERE l.job_id = ?3 AND l.item_kind = 'request')");
+  }
+  sql += " ORDER BY r.last_activity_at DESC, r.id DESC";
+  return sql;
+}
+
+std::vector<Request> RequestStore::list(const RequestFilter& f) {
+  std::vector<Request> out;
+  each(f, [&](const Request& r) { out.push_back(r); });
   return out;
+}
+
+void RequestStore::each(const RequestFilter& f, const std::function<void(const Request&)>& fn) {
+  storage::Statement s(m_db, list_sql(f));
+  if (f.account_id) {
+    s.bind(1, *f.account_id);
+  }
+  if (f.status) {
+    s.bind(2, to_string(*f.status));
+  }
+  if (f.job_id) {
+    s.bind(3, *f.job_id);
+  }
+  audit::People people(m_db);
+  while (s.step()) {
+    fn(read_request(s, people));
+  }
 }
 
 void RequestStore::insert_question(int64_t request_id, const Question& q) {

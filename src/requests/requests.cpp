@@ -304,6 +304,10 @@ Request get_request(storage::Database& db, int64_t id) { return load(db, id); }
 
 std::vector<Request> list_requests(storage::Database& db, const RequestFilter& f) { return RequestStore(db).list(f); }
 
+void each_request(storage::Database& db, const RequestFilter& f, const std::function<void(const Request&)>& fn) {
+  RequestStore(db).each(f, fn);
+}
+
 std::pair<int64_t, Definition> get_template(storage::Database& db, std::string_view name_or_id) {
   auto found = RequestStore(db).find_template_with_id(name_or_id);
   if (!found) {

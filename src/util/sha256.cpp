@@ -60,6 +60,34 @@ std::optional<std::string> sha256_of_file(const std::string& path) {
   return to_hex(std::string_view(reinterpret_cast<const char*>(digest.data()), length));
 }
 
+Sha256::Sha256() : m_md(EVP_MD_fetch(nullptr, "SHA256", nullptr)), m_ctx(EVP_MD_CTX_new()) {
+  if (m_md == nullptr || m_ctx == nullptr) {
+    EVP_MD_free(m_md);
+    EVP_MD_CTX_free(m_ctx);
+    throw InternalError("SHA-256 is not available");
+  }
+}
+
+Sha256::~Sha256() {
+  EVP_MD_CTX_free(m_ctx);
+  EVP_MD_free(m_md);
+}
+
+void Sha256::hex(std::string_view data, std::string& hex) {
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  unsigned int length = 0;
+  if (EVP_DigestInit_ex2(m_ctx, m_md, nullptr) != 1 || EVP_DigestUpdate(m_ctx, data.data(), data.size()) != 1 ||
+      EVP_DigestFinal_ex(m_ctx, digest.data(), &length) != 1) {
+    throw InternalError("SHA-256 computation failed");
+  }
+  static constexpr char k_hex[] = "0123456789abcdef";
+  hex.resize(static_cast<size_t>(length) * 2);
+  for (unsigned int i = 0; i < length; ++i) {
+    hex[2 * i] = k_hex[digest[i] >> 4];
+    hex[2 * i + 1] = k_hex[digest[i] & 0x0f];
+  }
+}
+
 std::string to_hex(std::string_view bytes) {
   static constexpr char k_hex[] = "0123456789abcdef";
   std::string out;

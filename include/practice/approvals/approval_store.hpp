@@ -3,8 +3,11 @@
 #include "practice/approvals/model.hpp"
 #include "practice/storage/database.hpp"
 
+#include <functional>
 #include <optional>
+#include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 namespace practice::approvals {
@@ -12,6 +15,7 @@ namespace practice::approvals {
 struct ApprovalFilter {
   std::optional<int64_t> account_id;
   std::optional<Status> status;
+  std::optional<int64_t> job_id; // linked to this job
 };
 
 // SQL for folders, documents and approvals.
@@ -34,6 +38,18 @@ public:
   void update_approval(const Approval& a);
   std::optional<Approval> get_approval(int64_t id);
   std::vector<Approval> list_approvals(const ApprovalFilter& f);
+  // The same approvals in the same order, one at a time.
+  void each_approval(const ApprovalFilter& f, const std::function<void(const Approval&)>& fn);
+  // The statement list_approvals() and each_approval() run for `f`: only the
+  // conditions `f` sets (for the query-plan tests).
+  static std::string list_sql(const ApprovalFilter& f);
+  // The accounts with an approval pending.
+  std::unordered_set<int64_t> accounts_with_pending();
+  // Read from approvals_account (account_id, status) alone, in its order:
+  // the unary + keeps SQLite from looking the pending ones up through
+  // approvals_status instead, one table row each.
+  static constexpr std::string_view k_accounts_with_pending_sql =
+      "SELECT DISTINCT account_id FROM approvals WHERE +status = 'pending'";
   std::optional<int64_t> pending_for_document(int64_t document_id);
 
 private:

@@ -6,9 +6,11 @@
 #include "practice/approvals/model.hpp"
 #include "practice/requests/requests.hpp"
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 // Documents, the folders that decide what clients may see, and approvals.
@@ -72,6 +74,10 @@ Outcome resend(accounts::Session& s, const requests::Env& env, const std::option
 Approval get_approval(storage::Database& db, int64_t id);
 // The approvals `f` keeps, with their documents, most recently requested first.
 std::vector<Approval> list_approvals(storage::Database& db, const ApprovalFilter& f);
+// The same approvals in the same order, one at a time.
+void each_approval(storage::Database& db, const ApprovalFilter& f, const std::function<void(const Approval&)>& fn);
+// The accounts with an approval pending (account list --pending-approvals).
+std::unordered_set<int64_t> accounts_with_pending_approvals(storage::Database& db);
 
 // The live portal link of approval `id` for the contact `email`, put into
 // their email at delivery, never stored; nullopt without [portal] base_url.

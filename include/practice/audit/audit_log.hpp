@@ -8,6 +8,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -71,8 +72,15 @@ public:
               const nlohmann::json& details = nlohmann::json::object());
 
   std::vector<AuditEntry> list(const AuditFilter& filter);
+  // The same entries in the same order, one at a time: the whole trail of a
+  // large firm is printed as it is read, never held.
+  void each(const AuditFilter& filter, const std::function<void(const AuditEntry&)>& fn);
+  // The statement list() and each() run for `filter`: only the conditions it
+  // sets, so that each reads through its index (for the query-plan tests).
+  static std::string list_sql(const AuditFilter& filter);
 
-  // Reads the whole chain and verifies it.
+  // Reads the whole chain in id order and verifies it, row by row as read
+  // (a million rows are never held).
   VerifyResult verify();
 
 private:

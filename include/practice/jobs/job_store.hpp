@@ -3,6 +3,7 @@
 #include "practice/jobs/model.hpp"
 #include "practice/storage/database.hpp"
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -54,6 +55,13 @@ public:
   void update_job(const Job& j); // stage, title, assignee, due date, moved_at, archived_at
   std::optional<Job> get_job(int64_t id);
   std::vector<Job> list_jobs(const JobFilter& f);
+  // The same jobs in the same order, each with its items, one at a time: a
+  // list of 100,000 jobs is printed as it is read, never held whole.
+  void each_job(const JobFilter& f, const std::function<void(const Job&)>& fn);
+  // The statements get_job() and list_jobs() run (list_sql: only the
+  // conditions `f` sets), for the query-plan tests.
+  static std::string get_sql();
+  static std::string list_sql(const JobFilter& f);
 
   void link(int64_t job_id, std::string_view kind, int64_t item_id, int64_t stage_id,
             util::TimePoint now);
@@ -62,7 +70,6 @@ public:
   std::vector<int64_t> jobs_linking(std::string_view kind, int64_t item_id);
 
 private:
-  std::vector<LinkedItem> items_of(int64_t job_id);
   storage::Database& m_db;
 };
 

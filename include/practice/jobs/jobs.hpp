@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -76,6 +77,8 @@ struct Result {
 Job get_job(storage::Database& db, int64_t id);
 // The jobs `f` keeps, with their linked items, oldest first.
 std::vector<Job> list_jobs(storage::Database& db, const JobFilter& f);
+// The same jobs in the same order, one at a time.
+void each_job(storage::Database& db, const JobFilter& f, const std::function<void(const Job&)>& fn);
 Result create_job(accounts::Session& s, const requests::Env& env, const NewJob& in);
 
 enum class Pending { keep, cancel };

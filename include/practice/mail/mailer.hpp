@@ -54,7 +54,8 @@ struct Outgoing {
 std::optional<int64_t> queue_mail(storage::Database& db, const MailSettings& settings,
                                   util::TimePoint now, const Outgoing& out);
 
-// Up to `limit` outbox messages, newest first, of one state or (nullopt) of all.
+// Up to `limit` outbox messages, newest first, of one state or (nullopt) of
+// all; without their message text (find_outbox_message has it).
 std::vector<OutboxRow> list_outbox(storage::Database& db, std::optional<OutboxState> state, int limit);
 // The outbox message `id`, or nullopt when there is none.
 std::optional<OutboxRow> find_outbox_message(storage::Database& db, int64_t id);

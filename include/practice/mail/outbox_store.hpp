@@ -117,7 +117,13 @@ public:
   std::optional<OutboxRow> newer_for_recipient(const OutboxRow& row, const std::vector<std::string>& kinds);
 
   std::optional<OutboxRow> get(int64_t id);
-  std::vector<OutboxRow> list(std::optional<OutboxState> state, int limit);
+  // Up to `limit` rows, newest first, of one state or (nullopt) of all; with
+  // Message::left_out, each row's message text is left empty (a listing of
+  // the outbox shows none, and reading it costs more than the rest).
+  enum class Message { included, left_out };
+  std::vector<OutboxRow> list(std::optional<OutboxState> state, int limit, Message message = Message::included);
+  // The statement list() runs, for the query-plan tests.
+  static std::string list_sql(std::optional<OutboxState> state, Message message);
 
   // Puts a failed row back in the queue, due now, with a fresh attempt count.
   bool retry(int64_t id, util::TimePoint now);

@@ -64,5 +64,7 @@ struct Planned {
 // reached it yet: it would come on top of that one. Pure: unit-tested
 // without a database.
 std::vector<Planned> plan(const std::vector<Item>& items, const Calendar& c, util::TimePoint now);
+// The same for one item: its next reminder, or nullopt when it has none. Pure.
+std::optional<Planned> plan_item(const Item& item, const Calendar& c, util::TimePoint now);
 
 } // namespace practice::reminders

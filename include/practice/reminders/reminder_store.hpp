@@ -5,6 +5,7 @@
 #include "practice/util/time.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -18,6 +19,13 @@ struct TodoEntry {
   std::string status;
   util::TimePoint last_notified; // when an email about it last reached the client
 };
+
+// The order ReminderStore::each_item reads items in: as the query finds them,
+// or by when each item's next reminder falls due (its last notification plus
+// its interval, or the end of its account's pause if later; requests before
+// approvals, by id, at the same moment). That is the order of the reminders'
+// send_at too, which only moves the due moment on to the next allowed one.
+enum class ItemOrder { stored, due };
 
 // What reminders read and write across the items awaiting a client and the
 // outbox. "Reached the client" means an email about the item to a client
@@ -33,6 +41,9 @@ public:
   // record); waiting_since is set when a newer email about it has not
   // reached any of its recipients yet.
   std::vector<Item> items(std::optional<int64_t> account_id);
+  // The same items one at a time (100,000 awaiting clients are never held),
+  // in the order the query reads them or by when their next reminder is due.
+  void each_item(std::optional<int64_t> account_id, ItemOrder order, const std::function<void(const Item&)>& fn);
   // The one item `kind`:`id`, if it awaits the client.
   std::vector<Item> item(const std::string& kind, int64_t id);
 
@@ -42,9 +53,13 @@ public:
   // The account's pending items, most recently reached first.
   std::vector<TodoEntry> todo(int64_t account_id);
 
+  // The statements each_item (of one account when `account_id` is set),
+  // item and todo run, for the query-plan tests.
+  static std::string items_sql(std::optional<int64_t> account_id, ItemOrder order);
+  static std::string item_sql(const std::string& kind);
+  static std::string todo_sql();
+
 private:
-  std::vector<Item> query(const std::optional<std::string>& kind, std::optional<int64_t> id,
-                          std::optional<int64_t> account_id);
 
   storage::Database& m_db;
 };

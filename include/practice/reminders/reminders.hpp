@@ -6,6 +6,7 @@
 #include "practice/reminders/reminder_store.hpp"
 #include "practice/requests/requests.hpp"
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -40,6 +41,16 @@ RunResult queue_due(accounts::Session& s, const requests::Env& env, const Calend
 // The reminders due at `now` (at most `limit`; 0: all), planned once: for a
 // caller that queues them in batches (queue_planned), each its own transaction.
 std::vector<Planned> due_reminders(storage::Database& db, const Calendar& c, util::TimePoint now, int limit);
+// The same reminders in the same order, one at a time (remind --run --dry-run
+// over every item awaiting a client holds none of them).
+void each_due(storage::Database& db, const Calendar& c, util::TimePoint now, int limit,
+              const std::function<void(const Planned&)>& fn);
+
+// Every reminder still to come (of one account or all), by when it goes out;
+// at the same moment requests before approvals, by id. One at a time: only
+// the reminders of one moment are held (remind --list).
+void each_scheduled(storage::Database& db, std::optional<int64_t> account_id, const Calendar& c, util::TimePoint now,
+                    const std::function<void(const Planned&)>& fn);
 // Queues reminders planned by due_reminders, as queue_due does, in the
 // caller's transaction. One that meanwhile stopped applying is still queued
 // and then cancelled at delivery (still_applies); one a concurrent run

@@ -4,7 +4,9 @@
 #include "practice/requests/model.hpp"
 #include "practice/storage/database.hpp"
 
+#include <functional>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -13,6 +15,7 @@ namespace practice::requests {
 struct RequestFilter {
   std::optional<int64_t> account_id;
   std::optional<Status> status;
+  std::optional<int64_t> job_id; // linked to this job
 };
 
 // SQL for requests, their questions, recipients, answers and templates.
@@ -27,6 +30,12 @@ public:
   std::optional<Request> get(int64_t id);
   // Requests with progress counts, newest first; no questions loaded.
   std::vector<Request> list(const RequestFilter& f);
+  // The same requests in the same order, one at a time: a listing of many
+  // thousands is printed as it is read, never held whole.
+  void each(const RequestFilter& f, const std::function<void(const Request&)>& fn);
+  // The statement list() and each() run for `f`: only the conditions `f`
+  // sets, so that each filter reads through its index (for the query-plan tests).
+  static std::string list_sql(const RequestFilter& f);
 
   void insert_question(int64_t request_id, const Question& q);
   void update_question(const Question& q);

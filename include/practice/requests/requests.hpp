@@ -5,6 +5,7 @@
 #include "practice/requests/model.hpp"
 #include "practice/requests/request_store.hpp" // RequestFilter
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -148,6 +149,8 @@ Request get_request(storage::Database& db, int64_t id);
 // The requests `f` keeps, with progress counts (no questions loaded), most
 // recently active first.
 std::vector<Request> list_requests(storage::Database& db, const RequestFilter& f);
+// The same requests in the same order, one at a time (RequestStore::each).
+void each_request(storage::Database& db, const RequestFilter& f, const std::function<void(const Request&)>& fn);
 
 // The request template `name_or_id` (its name, or its id) with its id;
 // throws NotFound.

@@ -1,6 +1,7 @@
 #include "../support/db.hpp"
 
 #include "practice/audit/audit_log.hpp"
+#include "practice/util/sha256.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -106,4 +107,36 @@ TEST_CASE("filters by account, item and time") {
   CHECK(newest[1].item == "contact:5");
   f.actor = "someone@else.test";
   CHECK(log.list(f).empty());
+}
+
+TEST_CASE("a row's hash covers the text nlohmann writes for its fields as a JSON array") {
+  AuditEntry e;
+  e.id = 123456;
+  e.prev_hash = std::string(k_genesis_hash);
+  const char* texts[] = {"", "plain", "O'Brien & \"Sons\" \\ Co", "tab\there\nline\x01\x1f del\x7f",
+                         "Ionescu Familie \xc3\xa9\xe2\x82\xac \xf0\x9f\x93\x8e", R"({"to":["a@b.test"],"n":1})"};
+  for (const char* text : texts) {
+    for (const auto actor_id : {std::optional<int64_t>{}, std::optional<int64_t>{-7}}) {
+      e.at = "2026-03-01T09:00:00Z";
+      e.actor = {ActorKind::contact, actor_id, text};
+      e.account_id = actor_id ? std::optional<int64_t>{42} : std::nullopt;
+      e.item = std::string("request:") + text;
+      e.action = text;
+      e.details = text;
+      const nlohmann::json content = {e.id,
+                                      e.at,
+                                      "contact",
+                                      e.actor.id ? nlohmann::json(*e.actor.id) : nlohmann::json(nullptr),
+                                      e.actor.name,
+                                      e.account_id ? nlohmann::json(*e.account_id) : nlohmann::json(nullptr),
+                                      e.item,
+                                      e.action,
+                                      e.details};
+      INFO(text);
+      CHECK(entry_hash(e) == util::sha256_hex(e.prev_hash + "\n" + content.dump()));
+    }
+  }
+  // Text that is not UTF-8 is refused, as nlohmann refuses to write it.
+  e.details = "broken \xff";
+  CHECK_THROWS(entry_hash(e));
 }
