@@ -53,7 +53,9 @@ Approval read_approval(const storage::Statement& s) {
   a.requested_at = s.time(9);
   a.decided_by = s.opt_text(10);
   a.decided_at = s.opt_time(11);
-  a.reasons = nlohmann::json::parse(s.text(12)).get<std::vector<std::string>>();
+  if (const auto reasons = s.text_view(12); reasons != "[]") { // most have none: no parser for them
+    a.reasons = nlohmann::json::parse(reasons).get<std::vector<std::string>>();
+  }
   a.comment = s.opt_text(13);
   a.cancelled_at = s.opt_time(14);
   a.document = read_document(s, 15);

@@ -17,21 +17,15 @@ std::string time_text(const std::optional<util::TimePoint>& t) {
 
 std::string on_off(bool b) { return b ? "yes" : "no"; }
 
-namespace {
-
-// An empty object with room for `n` keys. Objects are filled key by key:
-// nlohmann's initializer lists deep-copy every value, and growing the key
-// vector one key at a time shows on 10,000-row lists.
-json object(size_t n) {
+json json_object(size_t keys) {
   json j = json::object();
-  j.get_ref<json::object_t&>().reserve(n);
+  j.get_ref<json::object_t&>().reserve(keys);
   return j;
 }
 
-} // namespace
 
 json to_json(const accounts::Firm& firm) {
-  json j = object(3);
+  json j = json_object(3);
   j["name"] = firm.name;
   j["email"] = opt_json(firm.email);
   j["created_at"] = time_json(firm.created_at);
@@ -39,7 +33,7 @@ json to_json(const accounts::Firm& firm) {
 }
 
 json to_json(const accounts::Staff& s) {
-  json j = object(7);
+  json j = json_object(7);
   j["id"] = s.id;
   j["name"] = s.name;
   j["email"] = s.email;
@@ -53,13 +47,13 @@ json to_json(const accounts::Staff& s) {
 json to_json(const accounts::Account& a) {
   json assigned = json::array();
   for (const auto& r : a.assigned) {
-    json x = object(3);
+    json x = json_object(3);
     x["id"] = r.id;
     x["name"] = r.name;
     x["email"] = r.email;
     assigned.push_back(std::move(x));
   }
-  json j = object(9);
+  json j = json_object(9);
   j["id"] = a.id;
   j["name"] = a.name;
   j["type"] = to_string(a.type);
@@ -139,7 +133,7 @@ void append_compact_json(std::string& out, const accounts::Account& a) {
 }
 
 json to_json(const accounts::Contact& c) {
-  json j = object(9);
+  json j = json_object(9);
   j["id"] = c.id;
   j["account_id"] = c.account_id;
   j["account"] = c.account_name;
@@ -157,7 +151,7 @@ json to_json(const audit::AuditEntry& e) {
   if (details.is_discarded()) {
     details = e.details;
   }
-  json j = object(10);
+  json j = json_object(10);
   j["id"] = e.id;
   j["at"] = e.at;
   j["actor"] = e.actor.name;
