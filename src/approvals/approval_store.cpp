@@ -58,7 +58,9 @@ Approval read_approval(const storage::Statement& s, audit::People& people) {
     a.decided_by = people.person(audit::read_actor(s, 12));
   }
   a.decided_at = s.opt_time(15);
-  a.reasons = nlohmann::json::parse(s.text(16)).get<std::vector<std::string>>();
+  if (const auto reasons = s.text_view(16); reasons != "[]") { // most have none: no parser for them
+    a.reasons = nlohmann::json::parse(reasons).get<std::vector<std::string>>();
+  }
   a.comment = s.opt_text(17);
   a.cancelled_at = s.opt_time(18);
   a.document = read_document(s, people, 19);

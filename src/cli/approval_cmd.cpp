@@ -36,7 +36,7 @@ struct ApprovalOptions {
 };
 
 json approval_json(const approvals::Approval& a) {
-  json j = json::object();
+  json j = json_object(20);
   j["id"] = a.id;
   j["document_id"] = a.document.id;
   j["document"] = a.document.name;

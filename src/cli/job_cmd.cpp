@@ -37,18 +37,20 @@ struct JobOptions {
 };
 
 json item_json(const jobs::LinkedItem& i, int64_t current_stage) {
-  return {{"kind", i.kind},
-          {"id", i.id},
-          {"title", i.title},
-          {"status", i.status},
-          {"stage", i.stage_name},
-          {"done", i.state == jobs::ItemState::done},
-          {"blocking", i.stage_id == current_stage && i.state == jobs::ItemState::waiting},
-          {"waiting_for", i.state == jobs::ItemState::waiting ? json(i.waiting_for) : json(nullptr)}};
+  json x = json_object(8);
+  x["kind"] = i.kind;
+  x["id"] = i.id;
+  x["title"] = i.title;
+  x["status"] = i.status;
+  x["stage"] = i.stage_name;
+  x["done"] = i.state == jobs::ItemState::done;
+  x["blocking"] = i.stage_id == current_stage && i.state == jobs::ItemState::waiting;
+  x["waiting_for"] = i.state == jobs::ItemState::waiting ? json(i.waiting_for) : json(nullptr);
+  return x;
 }
 
 json job_json(const jobs::Job& j) {
-  json x = json::object();
+  json x = json_object(16);
   x["id"] = j.id;
   x["account_id"] = j.account_id;
   x["account"] = j.account_name;
@@ -67,9 +69,10 @@ json job_json(const jobs::Job& j) {
   json blocked = json::array();
   for (const auto& i : j.items) {
     items.push_back(item_json(i, j.stage_id));
-  }
-  for (const auto& b : jobs::blockers(j.items, j.stage_id)) {
-    blocked.push_back(item_json(b, j.stage_id));
+    // The blockers (jobs::blockers) are the items item_json marks blocking.
+    if (items.back()["blocking"].get<bool>()) {
+      blocked.push_back(items.back());
+    }
   }
   x["items"] = items;
   x["blocked_by"] = blocked;

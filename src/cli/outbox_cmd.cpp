@@ -35,7 +35,7 @@ struct OutboxOptions {
 };
 
 json row_json(const mail::OutboxRow& r) {
-  json j = json::object();
+  json j = json_object(15);
   j["id"] = r.id;
   j["kind"] = r.kind;
   j["item"] = opt_json(r.item);

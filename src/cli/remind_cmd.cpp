@@ -32,10 +32,7 @@ struct RemindOptions {
 };
 
 json planned_json(const reminders::Planned& p) {
-  // Key by key into a reserved object: an initializer list copies every
-  // value twice, which shows on 100,000 items.
-  json j = json::object();
-  j.get_ref<json::object_t&>().reserve(11);
+  json j = json_object(11);
   j["kind"] = p.item.kind;
   j["id"] = p.item.id;
   j["account_id"] = p.item.account_id;

@@ -58,7 +58,7 @@ struct RequestOptions {
 };
 
 json request_json(const requests::Request& r) {
-  json j = json::object();
+  json j = json_object(20);
   j["id"] = r.id;
   j["account_id"] = r.account_id;
   j["account"] = r.account_name;

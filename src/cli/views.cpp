@@ -24,21 +24,14 @@ void put_person(json& j, const std::string& key, const std::optional<audit::Pers
 
 std::string person_text(const std::optional<audit::Person>& p) { return p ? p->actor.name : std::string("-"); }
 
-namespace {
-
-// An empty object with room for `n` keys. Objects are filled key by key:
-// nlohmann's initializer lists deep-copy every value, and growing the key
-// vector one key at a time shows on 10,000-row lists.
-json object(size_t n) {
+json json_object(size_t keys) {
   json j = json::object();
-  j.get_ref<json::object_t&>().reserve(n);
+  j.get_ref<json::object_t&>().reserve(keys);
   return j;
 }
 
-} // namespace
-
 json to_json(const accounts::Firm& firm, std::string_view language) {
-  json j = object(4);
+  json j = json_object(4);
   j["name"] = firm.name;
   j["email"] = opt_json(firm.email);
   j["language"] = language;
@@ -47,7 +40,7 @@ json to_json(const accounts::Firm& firm, std::string_view language) {
 }
 
 json to_json(const accounts::Staff& s) {
-  json j = object(7);
+  json j = json_object(7);
   j["id"] = s.id;
   j["name"] = s.name;
   j["email"] = s.email;
@@ -61,13 +54,13 @@ json to_json(const accounts::Staff& s) {
 json to_json(const accounts::Account& a) {
   json assigned = json::array();
   for (const auto& r : a.assigned) {
-    json x = object(3);
+    json x = json_object(3);
     x["id"] = r.id;
     x["name"] = r.name;
     x["email"] = r.email;
     assigned.push_back(std::move(x));
   }
-  json j = object(9);
+  json j = json_object(9);
   j["id"] = a.id;
   j["name"] = a.name;
   j["type"] = to_string(a.type);
@@ -147,7 +140,7 @@ void append_compact_json(std::string& out, const accounts::Account& a) {
 }
 
 json to_json(const accounts::Contact& c) {
-  json j = object(9);
+  json j = json_object(9);
   j["id"] = c.id;
   j["account_id"] = c.account_id;
   j["account"] = c.account_name;
@@ -165,7 +158,7 @@ json to_json(const audit::AuditEntry& e, const audit::Person& actor) {
   if (details.is_discarded()) {
     details = e.details;
   }
-  json j = object(10);
+  json j = json_object(10);
   j["id"] = e.id;
   j["at"] = e.at;
   put_person(j, "actor", actor);

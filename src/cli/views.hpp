@@ -18,6 +18,12 @@ template <typename T> nlohmann::ordered_json opt_json(const std::optional<T>& v)
   return v ? nlohmann::ordered_json(*v) : nlohmann::ordered_json(nullptr);
 }
 
+// An empty object with room for `keys` keys. Fill records' objects key by
+// key into one of these: nlohmann's initializer lists copy every value
+// twice, and a key vector grown one key at a time moves every key each
+// time; both show on lists of 100,000 records.
+nlohmann::ordered_json json_object(size_t keys);
+
 nlohmann::ordered_json time_json(const std::optional<util::TimePoint>& t);
 std::string time_text(const std::optional<util::TimePoint>& t);
 
