@@ -13,7 +13,7 @@ constexpr std::string_view k_client_kinds = "('request', 'approval', 'reminder',
 
 // When an email about the item $ITEM last reached the client (the newest
 // sent_at of its emails to the client), and since when a newer one waits
-// undelivered (queued or being sent): two looks into outbox_item each.
+// undelivered (queued or being sent): one seek into outbox_item each.
 constexpr std::string_view k_last_sent = R"sql((SELECT max(o.sent_at) FROM outbox o
    WHERE o.item = $ITEM AND o.kind IN $KINDS AND o.state = 'sent'))sql";
 constexpr std::string_view k_waiting_since = R"sql((SELECT min(o.created_at) FROM outbox o
