@@ -94,7 +94,7 @@ void run_list(const ApprovalOptions& o, Context& ctx) {
                                                  "pending, approved, disapproved, cancelled");
     }
     if (o.job) {
-      f.job_id = jobs::get_job(db, *o.job).id;
+      f.job_id = jobs::require_job(db, *o.job);
     }
     if (ctx.out.machine()) {
       Output::JsonArrayWriter out(ctx.out);

@@ -283,7 +283,7 @@ void run_list(const RequestOptions& o, Context& ctx) {
                                                 "draft, pending, in_progress, submitted, completed, cancelled");
     }
     if (o.job) {
-      f.job_id = jobs::get_job(db, *o.job).id;
+      f.job_id = jobs::require_job(db, *o.job);
     }
     if (ctx.out.machine()) {
       Output::JsonArrayWriter out(ctx.out);

@@ -280,6 +280,12 @@ std::string JobStore::get_sql() {
   return sql;
 }
 
+bool JobStore::job_exists(int64_t id) {
+  storage::Statement s(m_db, "SELECT 1 FROM jobs WHERE id = ?");
+  s.bind(1, id);
+  return s.step();
+}
+
 std::optional<Job> JobStore::get_job(int64_t id) {
   storage::Statement s(m_db, get_sql());
   s.bind(1, id);

@@ -446,12 +446,27 @@ Pipeline import_pipeline(accounts::Session& s, const std::string& text, const st
   return get_pipeline(s.db, std::to_string(p.id));
 }
 
+namespace {
+
+[[noreturn]] void no_job(int64_t id) {
+  throw NotFound(fmt::format("no job with id {}", id), "list them with 'practice job list'");
+}
+
+} // namespace
+
 Job get_job(storage::Database& db, int64_t id) {
   auto j = JobStore(db).get_job(id);
   if (!j) {
-    throw NotFound(fmt::format("no job with id {}", id), "list them with 'practice job list'");
+    no_job(id);
   }
   return *j;
+}
+
+int64_t require_job(storage::Database& db, int64_t id) {
+  if (!JobStore(db).job_exists(id)) {
+    no_job(id);
+  }
+  return id;
 }
 
 std::vector<Job> list_jobs(storage::Database& db, const JobFilter& f) { return JobStore(db).list_jobs(f); }

@@ -13,7 +13,7 @@ constexpr std::string_view k_client_kinds = "('request', 'approval', 'reminder',
 
 // When an email about the item $ITEM last reached the client (the newest
 // sent_at of its emails to the client), and since when a newer one waits
-// undelivered (queued or being sent): two looks into outbox_item each.
+// undelivered (queued or being sent): one seek into outbox_item each.
 constexpr std::string_view k_last_sent = R"sql((SELECT max(o.sent_at) FROM outbox o
    WHERE o.item = $ITEM AND o.kind IN $KINDS AND o.state = 'sent'))sql";
 constexpr std::string_view k_waiting_since = R"sql((SELECT min(o.created_at) FROM outbox o
@@ -109,15 +109,21 @@ Item read_item(const storage::Statement& s) {
 
 } // namespace
 
-std::string ReminderStore::items_sql(std::optional<int64_t> account_id, ItemOrder order) {
+std::string ReminderStore::items_sql(std::optional<int64_t> account_id, ItemSet set, ItemOrder order) {
   std::string sql = request_items();
   if (account_id) {
     sql += " AND r.account_id = ?1";
+  }
+  if (set == ItemSet::reminders_left) {
+    sql += " AND r.reminders_on AND r.reminders_sent < r.reminder_count";
   }
   sql += " UNION ALL ";
   sql += approval_items();
   if (account_id) {
     sql += " AND p.account_id = ?1";
+  }
+  if (set == ItemSet::reminders_left) {
+    sql += " AND p.reminders_on AND p.reminders_sent < p.reminder_count";
   }
   if (order == ItemOrder::due) {
     // By the due moment: the last notification plus the interval, or the
@@ -137,9 +143,9 @@ std::string ReminderStore::item_sql(const std::string& kind) {
 
 std::string ReminderStore::todo_sql() { return with_kinds(k_todo); }
 
-void ReminderStore::each_item(std::optional<int64_t> account_id, ItemOrder order,
+void ReminderStore::each_item(std::optional<int64_t> account_id, ItemSet set, ItemOrder order,
                               const std::function<void(const Item&)>& fn) {
-  storage::Statement s(m_db, items_sql(account_id, order));
+  storage::Statement s(m_db, items_sql(account_id, set, order));
   if (account_id) {
     s.bind(1, *account_id);
   }
@@ -150,7 +156,7 @@ void ReminderStore::each_item(std::optional<int64_t> account_id, ItemOrder order
 
 std::vector<Item> ReminderStore::items(std::optional<int64_t> account_id) {
   std::vector<Item> out;
-  each_item(account_id, ItemOrder::stored, [&](const Item& i) { out.push_back(i); });
+  each_item(account_id, ItemSet::all, ItemOrder::stored, [&](const Item& i) { out.push_back(i); });
   return out;
 }
 

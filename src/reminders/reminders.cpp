@@ -78,7 +78,7 @@ Calendar calendar_from(const config::Config& config, const std::string& base_dir
 void each_due(storage::Database& db, const Calendar& c, util::TimePoint now, int limit,
               const std::function<void(const Planned&)>& fn) {
   int count = 0;
-  ReminderStore(db).each_item(std::nullopt, ItemOrder::stored, [&](const Item& i) {
+  ReminderStore(db).each_item(std::nullopt, ItemSet::reminders_left, ItemOrder::stored, [&](const Item& i) {
     if (limit > 0 && count >= limit) {
       return;
     }
@@ -110,7 +110,7 @@ void each_scheduled(storage::Database& db, std::optional<int64_t> account_id, co
     }
     group.clear();
   };
-  ReminderStore(db).each_item(account_id, ItemOrder::due, [&](const Item& i) {
+  ReminderStore(db).each_item(account_id, ItemSet::reminders_left, ItemOrder::due, [&](const Item& i) {
     auto p = plan_item(i, c, now);
     if (!p) {
       return;

@@ -54,6 +54,7 @@ public:
   int64_t insert_job(const Job& j);
   void update_job(const Job& j); // stage, title, assignee, due date, moved_at, archived_at
   std::optional<Job> get_job(int64_t id);
+  bool job_exists(int64_t id);
   std::vector<Job> list_jobs(const JobFilter& f);
   // The same jobs in the same order, each with its items, one at a time: a
   // list of 100,000 jobs is printed as it is read, never held whole.

@@ -75,6 +75,9 @@ struct Result {
 };
 
 Job get_job(storage::Database& db, int64_t id);
+// `id` when job `id` exists; throws NotFound as get_job does (a filter by job
+// needs no more of the job than that).
+int64_t require_job(storage::Database& db, int64_t id);
 // The jobs `f` keeps, with their linked items, oldest first.
 std::vector<Job> list_jobs(storage::Database& db, const JobFilter& f);
 // The same jobs in the same order, one at a time.

@@ -27,6 +27,12 @@ struct TodoEntry {
 // send_at too, which only moves the due moment on to the next allowed one.
 enum class ItemOrder { stored, due };
 
+// Which items ReminderStore::each_item reads: every item awaiting a client,
+// or those whose own settings leave a reminder to come (reminders on, not
+// all sent). The planner has none for the others, so their emails and jobs
+// need not be looked up.
+enum class ItemSet { all, reminders_left };
+
 // What reminders read and write across the items awaiting a client and the
 // outbox. "Reached the client" means an email about the item to a client
 // (the request or approval itself, a reminder, a resend; never the firm's
@@ -43,7 +49,8 @@ public:
   std::vector<Item> items(std::optional<int64_t> account_id);
   // The same items one at a time (100,000 awaiting clients are never held),
   // in the order the query reads them or by when their next reminder is due.
-  void each_item(std::optional<int64_t> account_id, ItemOrder order, const std::function<void(const Item&)>& fn);
+  void each_item(std::optional<int64_t> account_id, ItemSet set, ItemOrder order,
+                 const std::function<void(const Item&)>& fn);
   // The one item `kind`:`id`, if it awaits the client.
   std::vector<Item> item(const std::string& kind, int64_t id);
 
@@ -55,7 +62,7 @@ public:
 
   // The statements each_item (of one account when `account_id` is set),
   // item and todo run, for the query-plan tests.
-  static std::string items_sql(std::optional<int64_t> account_id, ItemOrder order);
+  static std::string items_sql(std::optional<int64_t> account_id, ItemSet set, ItemOrder order);
   static std::string item_sql(const std::string& kind);
   static std::string todo_sql();
 

@@ -146,19 +146,21 @@ TEST_CASE("job lists read each job's items with the job, in link order") {
 TEST_CASE("reminders read the items awaiting clients and their emails through indexes") {
   auto db = test::memory_db();
   using reminders::ItemOrder;
+  using reminders::ItemSet;
   using reminders::ReminderStore;
   const std::vector<std::string> walk = {"SEARCH r USING INDEX requests_status (status=?)",
                                          "SEARCH p USING INDEX approvals_status (status=?)",
                                          "SEARCH o USING COVERING INDEX outbox_item (item=?)",
                                          "COVERING INDEX job_links_item (item_kind=? AND item_id=?)"};
+  const auto left = ItemSet::reminders_left;
   for (const Case& c : std::vector<Case>{
            // The pending requests in rowid order: their emails and links come in index order too.
-           {"remind --run --dry-run", ReminderStore::items_sql(std::nullopt, ItemOrder::stored), walk, {}},
+           {"remind --run --dry-run", ReminderStore::items_sql(std::nullopt, left, ItemOrder::stored), walk, {}},
            // By a due moment computed from each item's times: no index has
            // that order, so SQLite's sorter (its memory bounded) sorts it.
-           {"remind --list", ReminderStore::items_sql(std::nullopt, ItemOrder::due), walk, {}, true},
-           {"remind --list --account A", ReminderStore::items_sql(1, ItemOrder::due), {"outbox_item (item=?)"}, {},
-            true},
+           {"remind --list", ReminderStore::items_sql(std::nullopt, left, ItemOrder::due), walk, {}, true},
+           {"remind --list --account A", ReminderStore::items_sql(1, left, ItemOrder::due), {"outbox_item (item=?)"},
+            {}, true},
            {"a queued reminder's item", ReminderStore::item_sql("request"), {"SEARCH r USING INTEGER PRIMARY KEY"}, {}},
            // One account's twenty items, newest notification first.
            {"todo A", ReminderStore::todo_sql(),
