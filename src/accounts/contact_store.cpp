@@ -60,7 +60,7 @@ std::optional<Contact> ContactStore::get(int64_t id) {
 
 std::vector<Contact> ContactStore::list(std::optional<int64_t> account_id) {
   storage::Statement s(m_db, std::string(k_select) + R"sql(
-WHERE c.removed_at IS NULL AND (?1 IS NULL OR c.account_id = ?1)
+WHERE c.removed_at IS NULL AND (CAST(?1 AS BIGINT) IS NULL OR c.account_id = ?1)
 ORDER BY a.name COLLATE NOCASE, a.id, c.name COLLATE NOCASE, c.id)sql");
   s.bind(1, account_id);
   std::vector<Contact> out;
@@ -82,14 +82,14 @@ std::optional<Contact> ContactStore::find_by_email(int64_t account_id, std::stri
 
 int64_t ContactStore::resolve(std::string_view ref, std::optional<int64_t> account_id) {
   // ?2 scopes every query to one account when given.
-  static constexpr std::string_view k_scope = " AND (?2 IS NULL OR account_id = ?2)";
+  static constexpr std::string_view k_scope = " AND (CAST(?2 AS BIGINT) IS NULL OR account_id = ?2)";
   const std::string by_id =
       std::string("SELECT id FROM contacts WHERE id = ?1 AND removed_at IS NULL") +
       std::string(k_scope);
   const std::string by_key =
       std::string("SELECT c.id, c.email || ' of ' || a.name FROM contacts c JOIN accounts a ON "
                   "a.id = c.account_id WHERE c.removed_at IS NULL AND (c.email = ?1 OR c.name = ?1) "
-                  "AND (?2 IS NULL OR c.account_id = ?2) ORDER BY c.id");
+                  "AND (CAST(?2 AS BIGINT) IS NULL OR c.account_id = ?2) ORDER BY c.id");
   const std::string all = std::string("SELECT name FROM contacts WHERE removed_at IS NULL") +
                           std::string(k_scope) +
                           " UNION ALL SELECT email FROM contacts WHERE removed_at IS NULL" +

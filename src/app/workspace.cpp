@@ -7,7 +7,6 @@
 #include "practice/mail/mailer.hpp"
 #include "practice/reminders/reminders.hpp"
 #include "practice/requests/links.hpp"
-#include "practice/util/file_lock.hpp"
 #include "practice/util/strings.hpp"
 
 #include <fmt/format.h>
@@ -27,10 +26,21 @@ std::string folder_of(const std::string& path) {
 
 std::string files_root_for(const std::string& db_path) { return folder_of(db_path) + "/files"; }
 
+std::string link_key_path_for(const std::string& db_path, const config::Config& config, const std::string& base_dir) {
+  if (!storage::is_postgres_url(db_path)) {
+    return db_path + ".key";
+  }
+  if (!config.database_key_file || config.database_key_file->empty()) {
+    return "";
+  }
+  const auto& file = *config.database_key_file;
+  return file.starts_with('/') ? file : base_dir + "/" + file;
+}
+
 Workspace::Workspace(storage::Database& db, const config::Config& config, const util::Clock& clock,
                      std::string db_path, std::string base_dir)
     : m_db(db), m_config(config), m_clock(clock), m_db_path(std::move(db_path)), m_base_dir(std::move(base_dir)),
-      m_env{config, m_db_path + ".key", files_root_for(m_db_path),
+      m_env{config, link_key_path_for(m_db_path, config, m_base_dir), files_root_for(m_db_path),
             int64_t{config.files_max_size_mb} * 1024 * 1024, {}} {}
 
 std::optional<mail::DeliveryReport> Workspace::deliver(const std::optional<std::vector<int64_t>>& ids, int limit) {
@@ -42,7 +52,7 @@ std::optional<mail::DeliveryReport> Workspace::deliver(const std::optional<std::
   }
   // One delivery run at a time; the leases would keep two apart anyway, this
   // saves them the work.
-  auto lock = util::FileLock::try_lock(m_db_path + ".lock");
+  auto lock = m_db.try_run_lock("delivery");
   if (!lock) {
     return std::nullopt;
   }

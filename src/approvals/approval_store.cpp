@@ -151,7 +151,7 @@ std::optional<Document> ApprovalStore::get_document(int64_t id) {
 std::vector<Document> ApprovalStore::list_documents(std::optional<int64_t> account_id,
                                                     std::optional<int64_t> folder_id) {
   storage::Statement s(m_db, std::string(k_doc_columns) +
-                                 " WHERE (?1 IS NULL OR d.account_id = ?1) AND (?2 IS NULL OR d.folder_id = ?2) "
+                                 " WHERE (CAST(?1 AS BIGINT) IS NULL OR d.account_id = ?1) AND (CAST(?2 AS BIGINT) IS NULL OR d.folder_id = ?2) "
                                  "AND d.removed_at IS NULL "
                                  "ORDER BY d.id DESC");
   s.bind_all(account_id, folder_id);

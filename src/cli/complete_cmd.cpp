@@ -229,7 +229,7 @@ SELECT email, name FROM staff WHERE removed_at IS NULL ORDER BY email)sql";
 constexpr std::string_view k_contacts_sql = R"sql(
 SELECT c.email, c.name || ' (' || a.name || ')'
 FROM contacts c JOIN accounts a ON a.id = c.account_id
-WHERE c.removed_at IS NULL AND (?1 IS NULL OR c.account_id = ?1)
+WHERE c.removed_at IS NULL AND (CAST(?1 AS BIGINT) IS NULL OR c.account_id = ?1)
 ORDER BY c.email)sql";
 constexpr std::string_view k_pipelines_sql = R"sql(
 SELECT p.name, (SELECT group_concat(name, ', ') FROM
@@ -254,22 +254,22 @@ SELECT name, CASE WHEN client_can_view = 1 THEN 'clients can view' ELSE '' END F
 constexpr std::string_view k_jobs_sql = R"sql(
 SELECT j.id, j.title || ' (' || a.name || ', ' || s.name || ')'
 FROM jobs j JOIN accounts a ON a.id = j.account_id JOIN stages s ON s.id = j.stage_id
-WHERE j.archived_at IS NULL AND (?1 IS NULL OR j.account_id = ?1)
+WHERE j.archived_at IS NULL AND (CAST(?1 AS BIGINT) IS NULL OR j.account_id = ?1)
 ORDER BY j.id DESC LIMIT 200)sql";
 constexpr std::string_view k_requests_sql = R"sql(
 SELECT r.id, r.title || ' (' || a.name || ', ' || r.status || ')'
 FROM requests r JOIN accounts a ON a.id = r.account_id
-WHERE r.status NOT IN ('completed', 'cancelled') AND (?1 IS NULL OR r.account_id = ?1)
+WHERE r.status NOT IN ('completed', 'cancelled') AND (CAST(?1 AS BIGINT) IS NULL OR r.account_id = ?1)
 ORDER BY r.id DESC LIMIT 200)sql";
 constexpr std::string_view k_approvals_sql = R"sql(
 SELECT ap.id, d.name || ' (' || a.name || ')'
 FROM approvals ap JOIN documents d ON d.id = ap.document_id JOIN accounts a ON a.id = ap.account_id
-WHERE ap.status = 'pending' AND (?1 IS NULL OR ap.account_id = ?1)
+WHERE ap.status = 'pending' AND (CAST(?1 AS BIGINT) IS NULL OR ap.account_id = ?1)
 ORDER BY ap.id DESC LIMIT 200)sql";
 constexpr std::string_view k_documents_sql = R"sql(
 SELECT d.id, d.name || ' (' || a.name || ')'
 FROM documents d JOIN accounts a ON a.id = d.account_id
-WHERE d.removed_at IS NULL AND (?1 IS NULL OR d.account_id = ?1)
+WHERE d.removed_at IS NULL AND (CAST(?1 AS BIGINT) IS NULL OR d.account_id = ?1)
 ORDER BY d.id DESC LIMIT 200)sql";
 constexpr std::string_view k_account_by_ref_sql = R"sql(
 SELECT id FROM accounts WHERE (CAST(id AS TEXT) = ?1 OR name = ?1) AND archived_at IS NULL LIMIT 2)sql";

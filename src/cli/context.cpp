@@ -61,12 +61,17 @@ std::string Context::config_path() const {
   return xdg("XDG_CONFIG_HOME", ".config") + "/practice/config.toml";
 }
 
-std::string Context::db_path() const {
+std::string Context::db_path() {
   if (global.db && !global.db->empty()) {
     return *global.db;
   }
+  if (const auto& url = config().database_url; url && !url->empty()) {
+    return *url;
+  }
   return xdg("XDG_DATA_HOME", ".local/share") + "/practice/practice.db";
 }
+
+std::string Context::link_key_path() { return app::link_key_path_for(db_path(), config(), base_dir()); }
 
 std::string Context::os_user() const {
   if (const passwd* pw = ::getpwuid(::geteuid()); pw != nullptr && pw->pw_name != nullptr) {
@@ -83,6 +88,9 @@ const util::Clock& Context::clock() {
 
 std::string Context::base_dir() {
   const std::string& path = config().path;
+  if (path.empty() && storage::is_postgres_url(db_path())) {
+    return ".";
+  }
   const std::string from = path.empty() ? db_path() : path;
   const auto slash = from.find_last_of('/');
   return slash == std::string::npos ? std::string(".") : from.substr(0, slash);

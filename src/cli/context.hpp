@@ -41,7 +41,8 @@ public:
   int exit_code = 0;
 
   const config::Config& config();
-  std::string db_path() const;
+  // --db, PRACTICE_DB, [database] url, else the default SQLite file.
+  std::string db_path();
   // The config file in use (--config, PRACTICE_CONFIG, else the XDG one); it may not exist.
   std::string config_path() const;
   std::string os_user() const;
@@ -70,7 +71,7 @@ public:
 
   // What request operations need: config, link key and file store paths.
   requests::Env request_env() { return workspace().env(); }
-  std::string link_key_path() const { return db_path() + ".key"; }
+  std::string link_key_path();
 
   // Delivers due messages (see app::Workspace::deliver).
   std::optional<mail::DeliveryReport> deliver(const std::optional<std::vector<int64_t>>& ids, int limit = 0) {

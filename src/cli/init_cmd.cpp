@@ -3,6 +3,7 @@
 
 #include "practice/accounts/directory.hpp"
 #include "practice/requests/links.hpp"
+#include "practice/requests/requests.hpp"
 #include "practice/storage/migrations.hpp"
 
 #include <fmt/format.h>
@@ -21,9 +22,18 @@ struct InitOptions {
 
 void run_init(const InitOptions& o, Context& ctx) {
   const std::string path = ctx.db_path();
+  const bool postgres = storage::is_postgres_url(path);
+  const std::string key_path = ctx.link_key_path();
+  if (key_path.empty()) {
+    // Before the database is touched: a firm on PostgreSQL starts with its key.
+    requests::Env env{ctx.config(), "", "", 0, {}};
+    requests::link_key(env);
+  }
   struct stat st {};
-  const bool existed = ::stat(path.c_str(), &st) == 0;
+  const bool file_existed = !postgres && ::stat(path.c_str(), &st) == 0;
   auto& db = ctx.database(storage::OpenMode::create);
+  // A server's database exists before init; the firm is new when init laid its whole schema.
+  const bool existed = postgres ? ctx.migrations_applied() < storage::schema_version(db) : file_existed;
   const auto firm_name = o.firm ? o.firm : ctx.config().firm_name;
   const auto firm_email = o.email ? o.email : ctx.config().firm_email;
   // Flags, else the config, seed a new firm; an existing one is never
@@ -42,7 +52,7 @@ void run_init(const InitOptions& o, Context& ctx) {
     }
   }
   // The secret behind client links lives beside the database, never in it.
-  requests::load_or_create_link_key(ctx.link_key_path());
+  requests::load_or_create_link_key(key_path);
   const int version = storage::schema_version(db);
   if (ctx.out.json()) {
     ctx.out.print_json({{"path", path},

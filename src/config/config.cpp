@@ -62,6 +62,8 @@ constexpr Key k_keys[] = {
     {"portal.trusted_proxies", Type::string_array},
     {"portal.threads", Type::integer},
     {"files.max_size_mb", Type::integer},
+    {"database.url", Type::string},
+    {"database.key_file", Type::string},
 };
 
 std::string_view type_name(Type t) {
@@ -350,6 +352,11 @@ Config read_config(const toml::table& root, const std::string& path, std::vector
     step([&] { r.fail("portal.base_url", "must start with https:// (or http:// for a test set-up)"); });
   }
   step([&] { r.integer("files.max_size_mb", c.files_max_size_mb, 1, 10240); });
+  step([&] { r.string("database.url", c.database_url); });
+  step([&] { r.string("database.key_file", c.database_key_file); });
+  if (c.database_url && c.database_url->rfind("postgresql://", 0) != 0 && c.database_url->rfind("postgres://", 0) != 0) {
+    step([&] { r.fail("database.url", "must start with postgresql:// (a SQLite file is named with --db or PRACTICE_DB)"); });
+  }
   if (c.mail_transport == "smtp" && c.smtp.url.empty()) {
     step([&] { r.fail("smtp.url", "must be set when mail.transport is \"smtp\""); });
   }
@@ -446,6 +453,8 @@ nlohmann::json value_of(const Config& c, std::string_view key) {
       {"portal.trusted_proxies", c.portal_trusted_proxies},
       {"portal.threads", c.portal_threads},
       {"files.max_size_mb", c.files_max_size_mb},
+      {"database.url", opt(c.database_url)},
+      {"database.key_file", opt(c.database_key_file)},
   };
   const auto it = values.find(key);
   return it == values.end() ? json(nullptr) : it->second;

@@ -1,6 +1,7 @@
 #include "practice/mail/outbox_store.hpp"
 
 #include "practice/mail/message.hpp"
+#include "practice/storage/sql.hpp"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -94,11 +95,11 @@ std::optional<OutboxState> parse_outbox_state(std::string_view s) {
 }
 
 std::optional<int64_t> OutboxStore::enqueue(const NewMessage& m, util::TimePoint now) {
-  storage::Statement s(m_db, R"sql(
+  storage::Statement s(m_db, fmt::format(R"sql(
 INSERT INTO outbox (dedupe_key, kind, item, account_id, rcpt, message_id, subject, message,
                     next_attempt_at, created_at)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, CAST(?8 AS BLOB), ?9, ?9)
-ON CONFLICT (dedupe_key) DO NOTHING)sql");
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, {}, ?9, ?9)
+ON CONFLICT (dedupe_key) DO NOTHING)sql", storage::sql::message_value(m_db.dialect(), "?8")));
   s.bind_all(m.dedupe_key, m.kind, m.item, m.account_id, m.rcpt, m.message_id, m.subject,
              m.message, util::format_iso(now));
   s.run();
@@ -120,12 +121,13 @@ std::vector<OutboxRow> OutboxStore::claim(const std::string& owner, util::TimePo
     ids = nlohmann::json(*only).dump();
   }
   const std::string iso_now = util::format_iso(now);
-  storage::Statement s(m_db, std::string(R"sql(
+  const auto d = m_db.dialect();
+  storage::Statement s(m_db, fmt::format(R"sql(
 UPDATE outbox
 SET state = 'sending', lease_owner = ?1, lease_until = ?2, attempts = attempts + 1,
     -- Taken over from a run that stopped past the final dot: the server may
     -- have the message already, so sending it again may make a duplicate.
-    uncertain = uncertain + (state = 'sending' AND handed_over_at IS NOT NULL),
+    uncertain = uncertain + CASE WHEN state = 'sending' AND handed_over_at IS NOT NULL THEN 1 ELSE 0 END,
     handed_over_at = NULL
 WHERE id IN (
   -- Two searches, each along the outbox_due index: a single one with OR
@@ -134,19 +136,21 @@ WHERE id IN (
     SELECT id, next_attempt_at FROM outbox
     -- Never this run's own rows: one whose lease ran out while it waited
     -- in the run's batch is still the run's to send.
-    WHERE state = 'sending' AND lease_owner IS NOT ?1
-      AND (lease_until < ?3 OR lease_owner IN (SELECT value FROM json_each(?4)))
-      AND (?5 IS NULL OR id IN (SELECT value FROM json_each(?5)))
+    WHERE state = 'sending' AND lease_owner IS DISTINCT FROM ?1
+      AND (lease_until < ?3 OR lease_owner IN {dead})
+      AND (CAST(?5 AS TEXT) IS NULL OR id IN {ids})
     UNION ALL
     SELECT id, next_attempt_at FROM (
       SELECT id, next_attempt_at FROM outbox
       WHERE state = 'queued' AND next_attempt_at <= ?3
-        AND (?5 IS NULL OR id IN (SELECT value FROM json_each(?5)))
+        AND (CAST(?5 AS TEXT) IS NULL OR id IN {ids})
       ORDER BY next_attempt_at, id
       LIMIT ?6))
   ORDER BY next_attempt_at, id
   LIMIT ?6)
-RETURNING id)sql"));
+RETURNING id)sql",
+                                         fmt::arg("dead", storage::sql::json_values(d, "?4", false)),
+                                         fmt::arg("ids", storage::sql::json_values(d, "?5", true))));
   s.bind_all(owner, util::format_iso(lease_until), iso_now, dead, ids, int64_t{limit});
   std::vector<int64_t> claimed;
   while (s.step()) {
@@ -238,7 +242,7 @@ std::optional<OutboxRow> OutboxStore::newer_for_recipient(const OutboxRow& row,
   }
   storage::Statement s(m_db, std::string(k_columns) + R"sql(
 WHERE item = ?1 AND id > ?2 AND rcpt = ?3 COLLATE NOCASE
-  AND kind IN (SELECT value FROM json_each(?4))
+  AND kind IN )sql" + storage::sql::json_values(m_db.dialect(), "?4", false) + R"sql(
   AND state IN ('queued', 'sending', 'sent')
 ORDER BY id DESC LIMIT 1)sql");
   s.bind_all(*row.item, row.id, row.rcpt, nlohmann::json(kinds).dump());

@@ -1,5 +1,7 @@
 #include "practice/reminders/reminder_store.hpp"
 
+#include "practice/storage/sql.hpp"
+
 #include <fmt/format.h>
 
 namespace practice::reminders {
@@ -109,13 +111,14 @@ Item read_item(const storage::Statement& s) {
 
 } // namespace
 
-std::string ReminderStore::items_sql(std::optional<int64_t> account_id, ItemSet set, ItemOrder order) {
+std::string ReminderStore::items_sql(std::optional<int64_t> account_id, ItemSet set, ItemOrder order,
+                                     storage::Dialect d) {
   std::string sql = request_items();
   if (account_id) {
     sql += " AND r.account_id = ?1";
   }
   if (set == ItemSet::reminders_left) {
-    sql += " AND r.reminders_on AND r.reminders_sent < r.reminder_count";
+    sql += " AND r.reminders_on = 1 AND r.reminders_sent < r.reminder_count";
   }
   sql += " UNION ALL ";
   sql += approval_items();
@@ -123,15 +126,18 @@ std::string ReminderStore::items_sql(std::optional<int64_t> account_id, ItemSet 
     sql += " AND p.account_id = ?1";
   }
   if (set == ItemSet::reminders_left) {
-    sql += " AND p.reminders_on AND p.reminders_sent < p.reminder_count";
+    sql += " AND p.reminders_on = 1 AND p.reminders_sent < p.reminder_count";
   }
   if (order == ItemOrder::due) {
     // By the due moment: the last notification plus the interval, or the
     // end of the account's pause when that is later.
-    sql = "SELECT * FROM (" + sql + R"sql()
-ORDER BY max(coalesce(unixepoch(last_notified), 0) + 86400 * every_days,
-             CASE WHEN paused AND paused_until IS NOT NULL THEN coalesce(unixepoch(paused_until), 0) ELSE 0 END),
-         kind = 'approval', id)sql";
+    using storage::sql::epoch_seconds;
+    // PostgreSQL wants a name for a subquery in FROM.
+    sql = "SELECT * FROM (" + sql + (d == storage::Dialect::postgres ? ") AS items" : ")") + " ORDER BY " +
+          storage::sql::greatest(d, "coalesce(" + epoch_seconds(d, "last_notified") + ", 0) + 86400 * every_days",
+                                 "CASE WHEN paused = 1 AND paused_until IS NOT NULL THEN coalesce(" +
+                                     epoch_seconds(d, "paused_until") + ", 0) ELSE 0 END") +
+          ", kind = 'approval', id";
   }
   return sql;
 }
@@ -145,7 +151,7 @@ std::string ReminderStore::todo_sql() { return with_kinds(k_todo); }
 
 void ReminderStore::each_item(std::optional<int64_t> account_id, ItemSet set, ItemOrder order,
                               const std::function<void(const Item&)>& fn) {
-  storage::Statement s(m_db, items_sql(account_id, set, order));
+  storage::Statement s(m_db, items_sql(account_id, set, order, m_db.dialect()));
   if (account_id) {
     s.bind(1, *account_id);
   }

@@ -817,7 +817,15 @@ std::vector<Link> links(const Env& env, const Request& r) {
 }
 
 std::string link_key(const Env& env) {
-  return env.link_key ? *env.link_key : load_or_create_link_key(env.link_key_path);
+  if (env.link_key) {
+    return *env.link_key;
+  }
+  if (env.link_key_path.empty()) {
+    throw ConfigError("a firm on PostgreSQL needs [database] key_file in the config: the link key is never kept "
+                      "in the database",
+                      "set key_file to the same key file on every machine ('practice init' makes it)");
+  }
+  return load_or_create_link_key(env.link_key_path);
 }
 
 std::optional<LinkTarget> open_link(storage::Database& db, const Env& env, const std::string& token,

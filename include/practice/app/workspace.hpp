@@ -108,7 +108,14 @@ private:
 // used, replaced or expired by `clock`.
 mail::StillApplies prepare_outgoing(const requests::Env& env, const util::Clock& clock);
 
-// Where the file store of the database at `db_path` lives: "files" beside it.
+// Where the file store of the database at `db_path` lives: "files" beside
+// a SQLite file.
 std::string files_root_for(const std::string& db_path);
+
+// Where the link key of the database at `db_path` lives: PATH.key beside a
+// SQLite file; on PostgreSQL the file [database] key_file names (relative to
+// `base_dir`), never the database itself, or "" when the config names none
+// (requests::link_key then says so).
+std::string link_key_path_for(const std::string& db_path, const config::Config& config, const std::string& base_dir);
 
 } // namespace practice::app

@@ -56,6 +56,8 @@ struct Config {
   std::string portal_listen = "127.0.0.1:8080";
   std::vector<std::string> portal_trusted_proxies = {"127.0.0.1", "::1"};
   int portal_threads = 4;
+  std::optional<std::string> database_url;      // a shared PostgreSQL server instead of the SQLite file
+  std::optional<std::string> database_key_file; // the link key on PostgreSQL (never in the database)
   int files_max_size_mb = 25; // uploads and documents
   std::vector<std::string> warnings; // unknown keys, one sentence each
 };

@@ -62,7 +62,8 @@ public:
 
   // The statements each_item (of one account when `account_id` is set),
   // item and todo run, for the query-plan tests.
-  static std::string items_sql(std::optional<int64_t> account_id, ItemSet set, ItemOrder order);
+  static std::string items_sql(std::optional<int64_t> account_id, ItemSet set, ItemOrder order,
+                               storage::Dialect d = storage::Dialect::sqlite);
   static std::string item_sql(const std::string& kind);
   static std::string todo_sql();
 

@@ -2,22 +2,28 @@
 
 #include "practice/util/time.hpp"
 
-#include <sqlite3.h>
-
 #include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 
 namespace practice::storage {
 
 class Database;
+class StatementDriver;
+class DatabaseDriver;
 
-// A prepared statement, finalized on destruction. Bind with bind(1, v) or
+// Which database a connection talks to. Stores keep one SQL text for both
+// where one serves; where the two differ (a list of ids as a parameter, an
+// instant's seconds), storage/dialect.hpp has the fragment for each.
+enum class Dialect { sqlite, postgres };
+
+// A prepared statement, released on destruction. Bind with bind(1, v) or
 // bind_all(v1, v2, ...); an empty optional binds NULL. Columns are 0-based.
+// Parameters are written ?1 or ? as SQLite has them; the PostgreSQL driver
+// numbers them $1 for the server.
 class Statement {
 public:
   Statement(Database& db, std::string_view sql);
@@ -48,10 +54,11 @@ public:
   // Runs a statement that returns no rows.
   void run();
   void reset();
-  int parameter_count() const { return sqlite3_bind_parameter_count(m_stmt); }
-  int column_count() const { return sqlite3_column_count(m_stmt); }
+  int parameter_count() const;
+  int column_count() const;
 
   bool is_null(int col) const;
+  // An integer column (a PostgreSQL boolean reads 1 or 0).
   int64_t int64(int col) const;
   double real(int col) const;
   std::string text(int col) const;
@@ -67,35 +74,48 @@ public:
   ~Statement();
 
 private:
-  Database& m_db;
-  sqlite3_stmt* m_stmt = nullptr;
-  bool* m_in_use = nullptr; // set when borrowed from the database's cache: reset, not finalized
+  StatementDriver* m_stmt;
 };
 
 enum class OpenMode { existing, create };
 
-// One SQLite connection with practice's settings applied at open:
-// foreign_keys=ON, journal_mode=WAL, synchronous=FULL, a busy timeout,
-// trusted_schema=OFF and defensive mode. Paths ":memory:" open in memory.
+// A lock that one process at a time holds (one delivery run per database),
+// dropped on destruction or when the process dies.
+class RunLock {
+public:
+  virtual ~RunLock() = default;
+};
+
+// One connection. A path opens the SQLite file there, with practice's
+// settings applied at open: foreign_keys=ON, journal_mode=WAL,
+// synchronous=FULL, a busy timeout, trusted_schema=OFF and defensive mode
+// (":memory:" opens in memory). A postgresql:// or postgres:// URL connects
+// to that PostgreSQL server through libpq, loaded on first use (a command on
+// SQLite never maps it: each shared library costs start-up time).
 class Database {
 public:
-  // Throws NotFound when `mode` is existing and the file does not exist.
-  Database(const std::string& path, OpenMode mode, int busy_timeout_ms = 10000);
+  // Throws NotFound when `mode` is existing and the SQLite file does not
+  // exist, ConfigError when the server cannot be reached.
+  Database(const std::string& target, OpenMode mode, int busy_timeout_ms = 10000);
 
-  sqlite3* handle() const { return m_db.get(); }
-  const std::string& path() const { return m_path; }
+  // The SQLite path, or the URL without its password.
+  const std::string& path() const;
+  Dialect dialect() const;
+  bool is_postgres() const { return dialect() == Dialect::postgres; }
 
   // Runs one or more statements with no parameters.
   void exec(std::string_view sql);
-  // SQLite's integrity_check: "ok", or its problems joined with "; ".
+  // The database's own consistency check: "ok", or its problems joined with "; ".
   std::string integrity_problems();
-  // How many rows point at rows that do not exist (foreign_key_check).
+  // How many rows point at rows that do not exist (0 where the server
+  // enforces every foreign key at each statement).
   int foreign_key_orphans();
   int64_t last_insert_id() const;
   int changes() const;
-
-  // Throws the practice error matching an SQLite result code.
-  [[noreturn]] void fail(int rc, std::string_view context) const;
+  // The lock named `name` for this database, or nullptr when another process
+  // holds it. On SQLite a file beside the database (`path` + ".lock" for
+  // "delivery"), on PostgreSQL a session advisory lock.
+  std::unique_ptr<RunLock> try_run_lock(std::string_view name);
 
   ~Database();
   Database(const Database&) = delete;
@@ -103,29 +123,23 @@ public:
 
 private:
   friend class Statement;
-  // Prepared statements by SQL text: a delivery run records thousands of
-  // results with the same few statements, and preparing costs more than running.
-  struct CachedStatement {
-    sqlite3_stmt* stmt = nullptr;
-    bool in_use = false;
-  };
-  std::unordered_map<std::string, CachedStatement> m_cache;
-
-  struct Close {
-    void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
-  };
-  static int on_busy(void* self, int count);
-  std::chrono::milliseconds m_busy_timeout{10000};
-  std::chrono::steady_clock::time_point m_busy_since;
-  std::string m_path;
-  std::unique_ptr<sqlite3, Close> m_db;
+  friend class Transaction;
+  friend class RelaxedSync;
+  std::unique_ptr<DatabaseDriver> m_driver;
 };
+
+// True when `target` names a PostgreSQL database rather than a SQLite file.
+bool is_postgres_url(std::string_view target);
 
 enum class TxMode { read, write };
 
-// A transaction: BEGIN IMMEDIATE for writes (so the write lock is taken up
-// front and a busy database fails early), BEGIN DEFERRED for reads. Rolls
-// back on destruction unless commit() was called.
+// A transaction. On SQLite: BEGIN IMMEDIATE for writes (the write lock taken
+// up front, so writers take turns and a busy database fails early), BEGIN
+// DEFERRED for reads. On PostgreSQL: a write takes practice's advisory
+// transaction lock first (writers take turns there too: the audit chain reads
+// its last row and appends), at READ COMMITTED so it sees every write before
+// its turn; a read is one REPEATABLE READ snapshot. Rolls back on
+// destruction unless commit() was called.
 class Transaction {
 public:
   Transaction(Database& db, TxMode mode);
@@ -144,7 +158,8 @@ private:
 // each (synchronous=NORMAL, SQLite's advice for WAL): durable against a killed
 // process; a power cut may roll back the last of them, never corrupt the
 // file, and the next synchronous=FULL commit or checkpoint makes them durable.
-// Restores synchronous=FULL when it ends. Not inside a transaction.
+// On PostgreSQL, synchronous_commit=off for the session, with the same
+// promise. Restores the full setting when it ends. Not inside a transaction.
 class RelaxedSync {
 public:
   explicit RelaxedSync(Database& db);
