@@ -195,7 +195,7 @@ def busy_firm(firm, tmp_path):
     firm.ok("job", "create", "--account", "Smith", "--pipeline", "Tax", "--assignee", "alice@acme.test")
     csv = tmp_path / "clients.csv"
     csv.write_text("name,contact_name,contact_email\nRossi,Giulia,giulia@rossi.test\n")
-    firm.fill = {"csv": str(csv), "tar": str(tmp_path / "firm.tar"), "copy": str(tmp_path / "copy.db")}
+    firm.fill = {"csv": str(csv), "tar": str(tmp_path / "firm.tar"), "copy": firm.spare_database("copy").arg}
     return firm
 
 
