@@ -280,6 +280,7 @@ class PostgresDatabase:
         # EXCLUSIVE on every table: others may read, no one may write (SQLite's write lock).
         with self._cursor(autocommit=False) as (con, cur):
             tables = self._tables(cur)
+            assert tables, "no tables to lock: the database holds no practice schema"
             cur.execute(pgsql.SQL("LOCK TABLE {} IN EXCLUSIVE MODE").format(
                 pgsql.SQL(", ").join(map(pgsql.Identifier, tables))))
             for s in statements:
@@ -439,13 +440,15 @@ class Practice:
 
     # The config ----------------------------------------------------------------
 
-    def backend_config(self, text: str):
+    def backend_config(self, text: str, key_file=None):
         """`text` with what the database needs: on PostgreSQL, `[database] key_file`
-        (merged into the text's own [database] section, else appended)."""
+        (merged into the text's own [database] section, else appended; what
+        another user's backend_config added is replaced). `key_file`: another
+        than this user's, for a config of a second database."""
         text = _GENERATED.sub("", text)
         if not POSTGRES:
             return text
-        line = f"key_file = {json.dumps(str(self.key_file))}"
+        line = f"key_file = {json.dumps(str(key_file or self.key_file))}"
         lines = text.splitlines(keepends=True)
         for i, l in enumerate(lines):
             if re.match(r"\s*\[\s*database\s*\]\s*(#.*)?$", l):

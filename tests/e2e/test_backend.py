@@ -211,6 +211,8 @@ def test_backend_config_merges_into_a_database_section_and_replaces_another_user
         assert own == f'[database] # here\nkey_file = "{practice.key_file}"\nurl = "x"\n[portal]\n'
         given = '[database]\nkey_file = "/elsewhere"\n'
         assert practice.backend_config(given) == given  # the test's own choice stands
+        assert str(tmp_path / "copy.key") in practice.backend_config(mine, key_file=tmp_path / "copy.key")
+        assert str(practice.key_file) not in practice.backend_config(mine, key_file=tmp_path / "copy.key")
 
 
 # --- PostgreSQL: one database per user, dropped with the test -------------------
