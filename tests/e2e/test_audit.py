@@ -1,5 +1,5 @@
 """The tamper-evident audit trail."""
-from conftest import BIN, assert_refused, who
+from conftest import BIN, DB_ERRORS, assert_refused, who
 
 
 def test_every_change_is_audited_with_its_actor_and_time(firm):
@@ -49,14 +49,13 @@ def test_direct_edit_is_refused_then_detected(firm):
     firm.ok("account", "edit", "Smith", "--name", "Smith Family")
     firm.ok("account", "add", "Jones")
     # The database refuses plain edits of audit rows...
-    import sqlite3
     try:
         firm.sql("UPDATE audit SET actor = 'mallory' WHERE id = 4")
         assert False, "the trigger should refuse"
-    except sqlite3.DatabaseError as e:
+    except DB_ERRORS as e:
         assert "append-only" in str(e)
     # ...and someone who drops the guard is caught by --verify.
-    firm.sql("DROP TRIGGER audit_no_update")
+    firm.lift_audit_guard()
     firm.sql("UPDATE audit SET details = '{\"name\":\"Smyth\"}' WHERE id = 4")
     r = assert_refused(firm, 65, "audit", "--verify", contains="audit row 4 was altered")
     r = firm.run("--json", "audit", "--verify")
@@ -66,7 +65,7 @@ def test_direct_edit_is_refused_then_detected(firm):
 def test_removed_row_is_named(firm):
     firm.ok("account", "add", "Smith")
     firm.ok("account", "add", "Jones")
-    firm.sql("DROP TRIGGER audit_no_delete")
+    firm.lift_audit_guard()
     firm.sql("DELETE FROM audit WHERE id = 3")
     assert_refused(firm, 65, "audit", "--verify", contains="row 3 was removed")
 
@@ -77,7 +76,7 @@ def test_rehashed_row_still_breaks_the_chain(firm):
     import json
     firm.ok("account", "add", "Smith")
     firm.ok("account", "add", "Jones")
-    firm.sql("DROP TRIGGER audit_no_update")
+    firm.lift_audit_guard()
     row = firm.sql("SELECT id, at, actor_kind, actor_id, actor, account_id, item, action, details, prev_hash FROM audit WHERE id = 3")[0]
     details = '{"name":"Smyth","type":"individual"}'
     content = json.dumps([row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], details],

@@ -174,8 +174,8 @@ def test_db_on_the_line_is_the_database_read(office, tmp_path):
     (tmp_path / "other").mkdir()
     other = Practice(tmp_path / "other")
     assert values(other, "account", "show") == []
-    assert values(other, "--db", str(office.db), "account", "show") == ACCOUNTS
-    assert values(other, f"--db={office.db}", "account", "show") == ACCOUNTS
+    assert values(other, "--db", office.db_arg, "account", "show") == ACCOUNTS
+    assert values(other, f"--db={office.db_arg}", "account", "show") == ACCOUNTS
 
 
 @pytest.mark.parametrize("words", [
@@ -188,7 +188,7 @@ def test_complete_never_fails_loudly_nor_reads_the_config(practice, words):
     practice.write_config("this is = = not toml [")
     for env in ({}, {"PRACTICE_DB": str(practice.root)}, {"PRACTICE_DB": str(practice.config)}):
         complete_cmd(practice, *words, env=env)
-    assert not practice.db.exists()
+    assert not practice.exists()
 
 
 # --- bash, through its completion function ----------------------------------

@@ -1,9 +1,12 @@
 """config.toml: defaults, unknown keys, wrong types, private passwords."""
 import os
 
-from conftest import assert_refused
+import pytest
+
+from conftest import POSTGRES, assert_refused, sqlite_only
 
 
+@sqlite_only("on PostgreSQL the link key's file is named in the config, so the tests always write one")
 def test_missing_default_config_means_defaults(firm):
     assert not firm.config.exists()
     firm.ok("account", "list")
@@ -37,7 +40,7 @@ def test_explicit_missing_config_is_an_error(firm, tmp_path):
 
 def test_config_path_from_env(firm, tmp_path):
     other = tmp_path / "other.toml"
-    other.write_text("bogus_key = 1\n")
+    other.write_text(firm.backend_config("bogus_key = 1\n"))
     r = firm.ok("account", "list", env={"PRACTICE_CONFIG": str(other)})
     assert "bogus_key" in r.err
 
@@ -78,7 +81,7 @@ def test_config_show_gives_each_value_and_its_source_and_never_a_secret(firm):
                                 "source": f"{firm.config} line 3"}
     assert rows["smtp.connections"]["source"] == "default" and rows["smtp.connections"]["value"] == 4
     assert rows["smtp.password"]["value"] == "(hidden)"
-    assert rows["database"]["value"] == str(firm.db)
+    assert rows["database"]["value"] == firm.db_arg
     assert rows["acting staff"]["value"] == "alice@acme.test"
     human = firm.ok("config", "show").out
     assert "hunter2" not in human and "hunter2" not in firm.ok("--json", "config", "show").out
@@ -86,3 +89,14 @@ def test_config_show_gives_each_value_and_its_source_and_never_a_secret(firm):
     # A password in a file others can read is refused here too.
     firm.config.chmod(0o644)
     assert_refused(firm, 78, "config", "show", contains="other users can read it")
+
+
+@pytest.mark.skipif(not POSTGRES, reason="PostgreSQL only: [database] url names a server")
+def test_database_url_in_the_config_names_the_database(practice):
+    """Without --db or PRACTICE_DB, `[database] url` is the database."""
+    url = practice.env.pop("PRACTICE_DB")
+    practice.write_config(f'[database]\nurl = "{url}"\n')
+    practice.ok("init", "--firm", "Acme CPA")
+    assert practice.exists()
+    assert practice.sql("SELECT name FROM firm") == [("Acme CPA",)]
+    assert {r["key"]: r for r in practice.json("config", "show")}["database"]["value"] == url

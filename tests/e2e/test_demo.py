@@ -4,11 +4,12 @@ import os
 import subprocess
 from pathlib import Path
 
-from conftest import BIN
+from conftest import BIN, sqlite_only
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@sqlite_only("scripts/demo-session plays the README's demo on a SQLite file of its own, whatever the tests use")
 def test_the_demo_plays_the_whole_flow_to_the_end():
     env = {k: v for k, v in os.environ.items() if not k.startswith("PRACTICE_")}
     r = subprocess.run(["bash", str(ROOT / "scripts" / "demo-session"), BIN], capture_output=True, text=True,

@@ -64,7 +64,7 @@ def test_help_and_version_need_no_database(practice):
     for args in (["--help"], ["account", "--help"], ["contact", "add", "--help"]):
         r = practice.ok(*args)
         assert "Usage" in r.out or "Options" in r.out or "OPTIONS" in r.out
-    assert not practice.db.exists()
+    assert not practice.exists()
 
 
 def test_unknown_command_suggests(practice):

@@ -38,7 +38,7 @@ COMMANDS = {
     "config check": [["config", "check"], ["config", "check", "--mail"]],
     "doctor": [["doctor"], ["doctor", "--mail"]],
     "backup": [["backup", "{tar}"]],
-    "restore": [["--db", "{copy}", "restore", "{tar}"]],
+    "restore": [["--db", "{copy}", "--config", "{copy_config}", "restore", "{tar}"]],
     "errors": [["account", "show", "Nobody"]],
     "request": [["request", "list"], ["request", "show", "1", "--links"],
                 ["request", "create", "--account", "Smith", "--title", "More", "--draft"]],
@@ -195,7 +195,11 @@ def busy_firm(firm, tmp_path):
     firm.ok("job", "create", "--account", "Smith", "--pipeline", "Tax", "--assignee", "alice@acme.test")
     csv = tmp_path / "clients.csv"
     csv.write_text("name,contact_name,contact_email\nRossi,Giulia,giulia@rossi.test\n")
-    firm.fill = {"csv": str(csv), "tar": str(tmp_path / "firm.tar"), "copy": str(tmp_path / "copy.db")}
+    # The restore goes to a database of its own, with a link key of its own.
+    copy_config = tmp_path / "copy.toml"
+    copy_config.write_text(firm.backend_config(firm.config.read_text(), key_file=tmp_path / "copy.key"))
+    firm.fill = {"csv": str(csv), "tar": str(tmp_path / "firm.tar"), "copy": firm.spare_database("copy").arg,
+                 "copy_config": str(copy_config)}
     return firm
 
 

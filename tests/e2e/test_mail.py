@@ -369,7 +369,7 @@ def test_kills_during_flush_lose_nothing_and_duplicate_at_most_once_per_kill(mai
         time.sleep(rng.uniform(0.05, 0.4))
         proc.send_signal(signal.SIGKILL)
         proc.wait()
-        assert mailfirm.sql("PRAGMA integrity_check") == [("ok",)]
+        assert mailfirm.integrity_ok()
     final = mailfirm.run("--json", "outbox", "flush")
     assert final.code == 0, final
     rows = outbox(mailfirm)

@@ -88,7 +88,7 @@ def test_empty_lists(firm):
 def test_global_options_before_or_after_the_subcommand(firm):
     firm.ok("account", "add", "Smith")
     assert firm.ok("account", "list", "--json").json == firm.ok("--json", "account", "list").json
-    assert firm.run("account", "list", "--db", firm.db).code == 0
+    assert firm.run("account", "list", "--db", firm.db_arg).code == 0
 
 
 def test_ambiguous_and_near_miss_names(firm):

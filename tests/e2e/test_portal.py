@@ -11,7 +11,6 @@ import re
 import shutil
 import signal
 import socket
-import sqlite3
 import subprocess
 import threading
 import time
@@ -19,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import BIN, Practice, who
+from conftest import BIN, POSTGRES, Practice, SqliteDatabase, sqlite_only, who
 from mailserver import SmtpServer, smtp_config
 from portal_support import PortalServer, csrf_of, link_path
 
@@ -208,10 +207,7 @@ def test_healthz_answers_exactly_ok(office, portal):
 def test_healthz_says_nothing_about_the_database(office, portal):
     tok = token_of(office, new_request(office))
     srv = portal()
-    away = office.root / "away"
-    away.mkdir()
-    for f in office.db.parent.glob(office.db.name + "*"):
-        f.rename(away / f.name)
+    office.make_unavailable()
     status, h, body = srv.get("/healthz")
     assert (status, body) == (200, b"ok")
     assert_secured(h)
@@ -303,6 +299,7 @@ def test_json_autosave_returns_progress(office, portal):
     assert b"<span data-answered>2</span>" in page
 
 
+@sqlite_only("checkpoints of SQLite's WAL into its main file")
 def test_autosaves_reach_the_database_file_without_waiting_for_sqlites_threshold(office, portal, tmp_path):
     """The portal's workers leave checkpoints to a thread of their own: a
     handful of autosaves is in the database file itself, not only its WAL,
@@ -316,12 +313,8 @@ def test_autosaves_reach_the_database_file_without_waiting_for_sqlites_threshold
     def in_main_file():
         copy = tmp_path / f"main-{time.monotonic_ns()}.db"
         shutil.copyfile(office.db, copy)  # the file alone: its -wal stays behind
-        con = sqlite3.connect(copy)
-        try:
-            return con.execute("SELECT count(*) FROM request_answers WHERE value LIKE '%Checkpointed Ltd%'"
-                               ).fetchone()[0] == 1
-        finally:
-            con.close()
+        return SqliteDatabase(copy).sql(
+            "SELECT count(*) FROM request_answers WHERE value LIKE '%Checkpointed Ltd%'") == [(1,)]
 
     assert wait_for(in_main_file, timeout=5)
 
@@ -761,7 +754,6 @@ def test_an_upload_over_the_limit_gets_413_and_stores_nothing(office, portal):
     tok = token_of(office, rid)
     srv = portal()
     csrf = csrf_of(srv.get("/r/" + tok)[2])
-    store = office.db.parent / "files"
     before = office.dump()
     for size in (1_500_000, 1_100_000):
         status, h, body = srv.upload(f"/r/{tok}/answers/1", {"csrf": csrf},
@@ -777,12 +769,17 @@ def test_an_upload_over_the_limit_gets_413_and_stores_nothing(office, portal):
     assert status == 413
     assert office.dump() == before
     assert answers(office, rid) == [None]
-    assert [p for p in store.rglob("*") if p.is_file()] == []
+    if not POSTGRES:  # the store is the files/ folder beside the SQLite file
+        store = office.db.parent / "files"
+        assert [p for p in store.rglob("*") if p.is_file()] == []
     # Under the limit it is stored (and the upload's temporary file goes).
     assert srv.upload(f"/r/{tok}/answers/1", {"csrf": csrf}, [("file", "ok.bin", b"y" * 900_000)])[0] == 303
-    stored = wait_for(lambda: (lambda files: len(files) == 1 and files)([p for p in store.rglob("*")
-                                                                           if p.is_file()]))
-    assert stored[0].read_bytes() == b"y" * 900_000 and stored[0].parent.name != ".uploads"
+    [f] = office.json("request", "show", rid)["questions"][0]["files"]
+    assert f["size"] == 900_000 and f["sha256"] == hashlib.sha256(b"y" * 900_000).hexdigest()
+    if not POSTGRES:
+        stored = wait_for(lambda: (lambda files: len(files) == 1 and files)([p for p in store.rglob("*")
+                                                                               if p.is_file()]))
+        assert stored[0].read_bytes() == b"y" * 900_000 and stored[0].parent.name != ".uploads"
 
 
 # --- 422 ------------------------------------------------------------------------------------------------------
@@ -968,12 +965,7 @@ def test_sign_in_with_an_emailed_code(office, portal):
     assert srv.post(f"{path}/answers/1", {"csrf": csrf, "value": "Again"}, headers=session)[0] == 403
     # Neither the code nor the session id is stored (database and WAL, while it runs and after), nor logged.
     sid = rest.split(";")[0]
-    wal = office.db.parent / (office.db.name + "-wal")
-
-    def stored():
-        return office.db.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
-
-    for blob in (stored(), (srv.stop(), stored())[1]):
+    for blob in (office.stored_bytes(), (srv.stop(), office.stored_bytes())[1]):
         assert code.encode() not in blob and sid.encode() not in blob
     assert code not in srv.log() and sid not in srv.log()
 
@@ -1275,9 +1267,10 @@ def test_uploading_several_files_listing_and_removing_them(office, portal):
     files = office.json("request", "show", rid)["questions"][0]["files"]
     assert [f["sha256"] for f in files] == [hashlib.sha256(one).hexdigest(), hashlib.sha256(two).hexdigest()]
     assert "/" not in files[1]["name"]
-    store = office.db.parent / "files"
-    for f, data in zip(files, (one, two)):
-        assert (store / f["sha256"][:2] / f["sha256"]).read_bytes() == data
+    if not POSTGRES:  # the store is the files/ folder beside the SQLite file
+        store = office.db.parent / "files"
+        for f, data in zip(files, (one, two)):
+            assert (store / f["sha256"][:2] / f["sha256"]).read_bytes() == data
     page = srv.get("/r/" + tok)[2]
     mine = section(page, 1)
     assert b"one.pdf" in mine and b"(20 bytes)" in mine and b"Add more files" in mine
@@ -1304,10 +1297,12 @@ def test_uploading_several_files_listing_and_removing_them(office, portal):
     status, _, page = srv.upload(f"/r/{tok}/answers/1", {"csrf": csrf}, [("file", "", b"")])
     assert status == 422 and b"Choose a file" in section(page, 1)
     assert answers(office, rid)[0] is None
-    uploads = office.db.parent / "files" / ".uploads"
-    wait_for(lambda: list(uploads.iterdir()) == [])
+    if not POSTGRES:
+        uploads = office.db.parent / "files" / ".uploads"
+        wait_for(lambda: list(uploads.iterdir()) == [])
 
 
+@sqlite_only("blocks the files/ folder beside the SQLite file")
 def test_a_file_store_failure_is_a_500_that_shows_none_of_our_paths(office, portal):
     rid = new_request(office, ["--type", "file", "--prompt", "Upload"])
     tok = token_of(office, rid)
@@ -1347,7 +1342,7 @@ def test_serve_exits_66_without_a_database(tmp_path):
     p = Practice(tmp_path)
     r = p.run("portal", "serve", "--listen", "127.0.0.1:0", timeout=20)
     assert r.code == 66, r
-    assert not p.db.exists()
+    assert not p.exists()
 
 
 def test_serve_finishes_the_request_in_flight_and_exits_0_on_sigterm(office, portal):
@@ -1394,9 +1389,7 @@ def test_a_busy_database_gets_503_and_loses_nothing(office, portal):
     csrf = csrf_of(first.get("/r/" + tok)[2])
     assert first.post(f"/r/{tok}/answers/1", {"csrf": csrf, "value": "John"}, headers=JSON)[0] == 200
     first.stop()
-    lock = sqlite3.connect(office.db, isolation_level=None)
-    try:
-        lock.execute("BEGIN IMMEDIATE")
+    with office.holding_write_lock():
         srv = portal(env={"PRACTICE_BUSY_TIMEOUT_MS": "300"})
         started = time.monotonic()
         status, h, body = srv.post(f"/r/{tok}/answers/2", {"csrf": csrf, "value": "12"}, headers=JSON)
@@ -1409,9 +1402,6 @@ def test_a_busy_database_gets_503_and_loses_nothing(office, portal):
         # Pages still read.
         status, _, page = srv.get("/r/" + tok)
         assert status == 200 and b'value="John"' in section(page, 1)
-    finally:
-        lock.rollback()
-        lock.close()
     status, _, body = srv.post(f"/r/{tok}/answers/2", {"csrf": csrf, "value": "12"}, headers=JSON)
     assert status == 200 and json.loads(body) == {"ok": True, "answered": 2, "total": 2}
     assert answers(office, rid) == ["John", "12"]
@@ -1491,11 +1481,7 @@ def test_twenty_clients_at_once_while_reminders_go_out(office, portal):
     assert len(delivered) == 20 and len({m["Message-ID"] for m in delivered}) == 20
     assert len([e for e in office.srv.messages() if e["to"][0].startswith("slow1-")]) == 2
     office.ok("audit", "--verify")
-    con = sqlite3.connect(office.db)
-    try:
-        assert con.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
-    finally:
-        con.close()
+    assert office.integrity_ok()
 
 
 def test_a_removed_document_is_served_to_nobody(office, portal):

@@ -162,19 +162,17 @@ def test_no_transport_is_a_configuration_error(office):
 
 
 def seed_due_requests(p, count):
-    """`count` sent requests, each with one recipient, all due for reminder 1 (fast, in SQL)."""
-    con = __import__("sqlite3").connect(p.db)
-    with con:
-        con.executemany(
-            "INSERT INTO requests (account_id, title, status, reminders_on, remind_every_days, reminder_count, "
-            "created_by, created_at, sent_at, last_notified_at, last_activity_at) "
-            "VALUES (1, ?, 'pending', 1, 3, 1, 'seed', ?, ?, ?, ?)",
+    """`count` sent requests, each with one recipient, all due for reminder 1 (fast, in SQL).
+    Reminders on, every 3 days, 1 of them: the columns' defaults."""
+    with p.transaction() as tx:
+        tx.executemany(
+            "INSERT INTO requests (account_id, title, status, created_by, created_at, sent_at, "
+            "last_notified_at, last_activity_at) VALUES (1, ?, 'pending', 'seed', ?, ?, ?, ?)",
             [(f"R{i}", MON, MON, MON, MON) for i in range(count)])
-        con.execute("INSERT INTO request_recipients (request_id, contact_id, name, email) "
-                    "SELECT id, 1, 'John', 'r' || id || '@client.test' FROM requests")
-        con.execute("INSERT INTO request_questions (request_id, position, type, prompt) "
-                    "SELECT id, 1, 'text', 'Q' FROM requests")
-    con.close()
+        tx.execute("INSERT INTO request_recipients (request_id, contact_id, name, email) "
+                   "SELECT id, 1, 'John', 'r' || id || '@client.test' FROM requests")
+        tx.execute("INSERT INTO request_questions (request_id, position, type, prompt) "
+                   "SELECT id, 1, 'text', 'Q' FROM requests")
 
 
 def test_two_runs_at_once_over_10000_due_reminders_send_each_once(office):
@@ -199,7 +197,7 @@ def test_kills_during_a_run_lose_nothing(office):
         time.sleep(rng.uniform(0.02, 0.6))
         p.send_signal(signal.SIGKILL)
         p.wait()
-        assert office.sql("PRAGMA integrity_check") == [("ok",)]
+        assert office.integrity_ok()
     final = office.run("--json", "--now", day(3), "remind", "--run")
     assert final.code == 0, final
     # Whatever a kill interrupted is queued or taken over; flush what is left.
