@@ -7,10 +7,12 @@
 #include "practice/mail/mailer.hpp"
 #include "practice/reminders/reminders.hpp"
 #include "practice/requests/links.hpp"
+#include "practice/util/sha256.hpp"
 #include "practice/util/strings.hpp"
 
 #include <fmt/format.h>
 
+#include <cstdlib>
 #include <memory>
 
 namespace practice::app {
@@ -24,7 +26,17 @@ std::string folder_of(const std::string& path) {
 
 } // namespace
 
-std::string files_root_for(const std::string& db_path) { return folder_of(db_path) + "/files"; }
+std::string files_root_for(const std::string& db_path) {
+  if (!storage::is_postgres_url(db_path)) {
+    return folder_of(db_path) + "/files";
+  }
+  // This machine's cache of the database's files, one folder per database.
+  const char* cache = std::getenv("XDG_CACHE_HOME");
+  const char* home = std::getenv("HOME");
+  const std::string base = cache != nullptr && *cache != '\0' ? std::string(cache)
+                                                                : std::string(home != nullptr ? home : ".") + "/.cache";
+  return fmt::format("{}/practice/files-{}", base, util::sha256_hex(db_path).substr(0, 16));
+}
 
 std::string link_key_path_for(const std::string& db_path, const config::Config& config, const std::string& base_dir) {
   if (!storage::is_postgres_url(db_path)) {

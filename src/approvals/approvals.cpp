@@ -268,12 +268,12 @@ std::vector<Document> list_documents(storage::Database& db, std::optional<int64_
   return ApprovalStore(db).list_documents(account_id, folder_id);
 }
 
-int64_t export_document(const requests::Env& env, const Document& d, const std::string& to) {
+int64_t export_document(storage::Database& db, const requests::Env& env, const Document& d, const std::string& to) {
   struct stat st {};
   if (::stat(to.c_str(), &st) == 0) {
     throw Conflict(fmt::format("{} already exists", to), "choose another --to");
   }
-  std::ifstream in(document_path(env, d), std::ios::binary);
+  std::ifstream in(document_path(db, env, d), std::ios::binary);
   std::ofstream out(to, std::ios::binary);
   out << in.rdbuf();
   if (!in || !out) {
@@ -282,8 +282,8 @@ int64_t export_document(const requests::Env& env, const Document& d, const std::
   return d.size;
 }
 
-std::string document_path(const requests::Env& env, const Document& d) {
-  return storage::FileStore(env.files_root, env.max_file_size).path_of(d.sha256);
+std::string document_path(storage::Database& db, const requests::Env& env, const Document& d) {
+  return storage::FileStore(env.files_root, env.max_file_size).local_path(db, d.sha256);
 }
 
 std::string document_file_name(const Document& d) { return storage::safe_file_name(d.name); }

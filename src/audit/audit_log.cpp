@@ -270,7 +270,7 @@ std::string AuditLog::list_sql(const AuditFilter& f) {
   }
   // The newest N, then put back in order.
   sql += " ORDER BY id DESC LIMIT ?7";
-  return "SELECT * FROM (" + sql + ") ORDER BY id";
+  return "SELECT * FROM (" + sql + ") AS newest ORDER BY id";
 }
 
 std::vector<AuditEntry> AuditLog::list(const AuditFilter& f) {

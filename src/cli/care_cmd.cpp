@@ -97,7 +97,17 @@ void run_doctor(Context& ctx, bool with_mail) {
   }
 }
 
+// backup and restore copy a SQLite file; a shared server has its own tools.
+void sqlite_only(Context& ctx, std::string_view verb) {
+  if (storage::is_postgres_url(ctx.db_path())) {
+    throw UsageError(fmt::format("'practice {}' copies a SQLite firm; this firm is on PostgreSQL", verb),
+                     "back it up with pg_dump (or restore with pg_restore), and keep a copy of the key file "
+                     "[database] key_file names");
+  }
+}
+
 void run_backup(const std::string& archive, Context& ctx) {
+  sqlite_only(ctx, "backup");
   auto& db = ctx.database();
   const auto r = storage::backup_firm(db, firm_paths(ctx), archive, ctx.now());
   if (ctx.out.json()) {
@@ -115,6 +125,7 @@ void run_backup(const std::string& archive, Context& ctx) {
 }
 
 void run_restore(const std::string& archive, bool force, Context& ctx) {
+  sqlite_only(ctx, "restore");
   const auto paths = firm_paths(ctx);
   const auto r = storage::restore_firm(archive, paths, force);
   if (ctx.out.json()) {

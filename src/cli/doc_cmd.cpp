@@ -232,7 +232,7 @@ void register_doc_commands(CLI::App& app, Context& ctx) {
     on_run(c, ctx, [o, &ctx] {
       const auto env = ctx.request_env();
       const auto d = ctx.read([&](storage::Database& db) { return approvals::get_document(db, o->id); });
-      const auto size = approvals::export_document(env, d, o->to);
+      const auto size = approvals::export_document(ctx.database(), env, d, o->to);
       if (ctx.out.json()) {
         ctx.out.print_json({{"path", o->to}, {"size", size}, {"sha256", d.sha256}});
       } else {

@@ -448,7 +448,7 @@ void run_export(const RequestOptions& o, Context& ctx) {
   const auto env = ctx.request_env();
   const auto r = ctx.read([&](storage::Database& db) { return requests::get_request(db, o.id); });
   const std::string dir = o.dir.value_or(fmt::format("request-{}", r.id));
-  const auto files = requests::export_request(env, r, dir);
+  const auto files = requests::export_request(ctx.database(), env, r, dir);
   if (ctx.out.json()) {
     ctx.out.print_json({{"dir", dir}, {"files", files}});
   } else {

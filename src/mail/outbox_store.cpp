@@ -145,7 +145,7 @@ WHERE id IN (
       WHERE state = 'queued' AND next_attempt_at <= ?3
         AND (CAST(?5 AS TEXT) IS NULL OR id IN {ids})
       ORDER BY next_attempt_at, id
-      LIMIT ?6))
+      LIMIT ?6) AS queued) AS due
   ORDER BY next_attempt_at, id
   LIMIT ?6)
 RETURNING id)sql",

@@ -36,7 +36,9 @@ struct Portal::Worker {
         ws(db, *o.config, *o.clock, o.db_path, o.base_dir) {
     ws.share_writer_turns(writers);
     ws.hold_link_key(key);
-    db.exec("PRAGMA wal_autocheckpoint=0"); // the checkpoint thread's work (Portal::checkpoint_loop)
+    if (!db.is_postgres()) {
+      db.exec("PRAGMA wal_autocheckpoint=0"); // the checkpoint thread's work (Portal::checkpoint_loop)
+    }
   }
 };
 
@@ -218,7 +220,8 @@ std::string client_address(const HttpRequest& request, const std::vector<std::st
 }
 
 Portal::Portal(PortalOptions options) : m_options(std::move(options)) {
-  m_key = requests::load_or_create_link_key(m_options.db_path + ".key");
+  m_key = requests::link_key(
+      {*m_options.config, app::link_key_path_for(m_options.db_path, *m_options.config, m_options.base_dir), "", 0, {}});
   m_mail_thread = std::thread([this] { mail_loop(); });
   m_checkpoint_thread = std::thread([this] { checkpoint_loop(); });
 }
@@ -236,6 +239,11 @@ Portal::~Portal() {
 void Portal::checkpoint_loop() {
   std::unique_ptr<storage::Database> db;
   std::unique_lock lock(m_checkpoint_mutex);
+  if (storage::is_postgres_url(m_options.db_path)) {
+    // The server checkpoints its own log.
+    m_checkpoint_wake.wait(lock, [&] { return m_checkpoint_stop; });
+    return;
+  }
   // A passive checkpoint a few times a second: it waits for no reader or
   // writer, and with nothing new in the WAL it costs a read of its index.
   while (!m_checkpoint_wake.wait_for(lock, std::chrono::milliseconds(250), [&] { return m_checkpoint_stop; })) {
@@ -1109,7 +1117,7 @@ HttpResponse Router::approval_document(const std::string& token) {
   const auto& d = link->target.approval.document;
   HttpResponse r;
   r.content_type = "application/octet-stream";
-  r.file = approvals::document_path(m_c.w.ws.env(), d);
+  r.file = approvals::document_path(m_c.w.db, m_c.w.ws.env(), d);
   // Always a download, never shown inline: the name is sanitised and quoted.
   std::string name = approvals::document_file_name(d);
   std::string ascii;

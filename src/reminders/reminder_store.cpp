@@ -60,7 +60,7 @@ SELECT kind, id, title, status, coalesce(last_sent, recorded) FROM (
          (SELECT max(o.sent_at) FROM outbox o
           WHERE o.item = 'approval:' || p.id AND o.kind IN $KINDS AND o.state = 'sent')
   FROM approvals p JOIN documents d ON d.id = p.document_id
-  WHERE p.account_id = ?1 AND p.status = 'pending')
+  WHERE p.account_id = ?1 AND p.status = 'pending') AS items
 ORDER BY 5 DESC, 1, 2 DESC)sql";
 
 void replace_all(std::string& text, std::string_view name, std::string_view value) {
@@ -132,8 +132,7 @@ std::string ReminderStore::items_sql(std::optional<int64_t> account_id, ItemSet 
     // By the due moment: the last notification plus the interval, or the
     // end of the account's pause when that is later.
     using storage::sql::epoch_seconds;
-    // PostgreSQL wants a name for a subquery in FROM.
-    sql = "SELECT * FROM (" + sql + (d == storage::Dialect::postgres ? ") AS items" : ")") + " ORDER BY " +
+    sql = "SELECT * FROM (" + sql + ") AS items ORDER BY " +
           storage::sql::greatest(d, "coalesce(" + epoch_seconds(d, "last_notified") + ", 0) + 86400 * every_days",
                                  "CASE WHEN paused = 1 AND paused_until IS NOT NULL THEN coalesce(" +
                                      epoch_seconds(d, "paused_until") + ", 0) ELSE 0 END") +

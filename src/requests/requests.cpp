@@ -856,7 +856,8 @@ std::optional<LinkTarget> open_link(storage::Database& db, const Env& env, const
   return std::nullopt;
 }
 
-std::vector<std::string> export_request(const Env& env, const Request& r, const std::string& dir) {
+std::vector<std::string> export_request(storage::Database& db, const Env& env, const Request& r,
+                                        const std::string& dir) {
   // A new folder, or an empty one made for it (mktemp -d): never over files.
   storage::prepare_export_dir(dir);
   storage::FileStore files(env.files_root, env.max_file_size);
@@ -873,7 +874,7 @@ std::vector<std::string> export_request(const Env& env, const Request& r, const 
       entry["answered_at"] = util::format_iso(r.answers[i]->answered_at);
       for (const auto& f : r.answers[i]->files) {
         const std::string name = fmt::format("{}-{}-{}", q.position, f.id, storage::safe_file_name(f.name));
-        std::ifstream in(files.path_of(f.sha256), std::ios::binary);
+        std::ifstream in(files.local_path(db, f.sha256), std::ios::binary);
         std::ofstream out(dir + "/" + name, std::ios::binary);
         out << in.rdbuf();
         if (!in || !out) {

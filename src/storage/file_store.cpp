@@ -2,6 +2,7 @@
 
 #include "practice/error.hpp"
 #include "practice/util/fd.hpp"
+#include "practice/util/sha256.hpp"
 
 #include <fmt/format.h>
 #include <openssl/evp.h>
@@ -37,10 +38,20 @@ std::string_view file_kind(mode_t mode) {
   return "not a file";
 }
 
+// Creates `dir` (0700) and any missing folder above it (a cache folder's
+// parents may not exist yet).
 void make_dir(const std::string& dir) {
-  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
-    throw InvalidInput(fmt::format("cannot create {}: {}", dir, std::strerror(errno)));
+  if (::mkdir(dir.c_str(), 0700) == 0 || errno == EEXIST) {
+    return;
   }
+  const auto slash = dir.find_last_of('/');
+  if (errno == ENOENT && slash != std::string::npos && slash > 0) {
+    make_dir(dir.substr(0, slash));
+    if (::mkdir(dir.c_str(), 0700) == 0 || errno == EEXIST) {
+      return;
+    }
+  }
+  throw InvalidInput(fmt::format("cannot create {}: {}", dir, std::strerror(errno)));
 }
 
 } // namespace
@@ -92,6 +103,11 @@ StoredFile FileStore::put(Database& db, const std::string& source, util::TimePoi
   EVP_DigestInit_ex(md.get(), EVP_sha256(), nullptr);
   std::array<char, 65536> buf{};
   int64_t size = 0;
+  // On PostgreSQL the content goes into the database too (hex, as the
+  // server's decode() reads it): no machine needs another's disk.
+  const bool in_database = db.is_postgres();
+  std::string content_hex;
+  static constexpr char k_hex[] = "0123456789abcdef";
   for (;;) {
     const ssize_t n = ::read(in.fd, buf.data(), buf.size());
     if (n < 0 && errno == EINTR) {
@@ -110,6 +126,13 @@ StoredFile FileStore::put(Database& db, const std::string& source, util::TimePoi
       throw InvalidInput(fmt::format("{} is over the size limit of {} bytes", source, m_max_size));
     }
     EVP_DigestUpdate(md.get(), buf.data(), static_cast<size_t>(n));
+    if (in_database) {
+      for (ssize_t i = 0; i < n; ++i) {
+        const auto b = static_cast<unsigned char>(buf[static_cast<size_t>(i)]);
+        content_hex += k_hex[b >> 4];
+        content_hex += k_hex[b & 15];
+      }
+    }
     if (::write(out.fd, buf.data(), static_cast<size_t>(n)) != n) {
       ::unlink(tmp.c_str());
       throw InvalidInput(fmt::format("cannot write {}: {}", tmp, std::strerror(errno)));
@@ -133,7 +156,54 @@ StoredFile FileStore::put(Database& db, const std::string& source, util::TimePoi
                   "ON CONFLICT DO NOTHING");
   s.bind_all(hex, size, util::format_iso(now));
   s.run();
+  if (in_database) {
+    Statement c(db, "INSERT INTO stored_file_contents (sha256, content) VALUES (?, decode(?, 'hex')) "
+                    "ON CONFLICT DO NOTHING");
+    c.bind_all(hex, content_hex);
+    c.run();
+  }
   return {hex, size};
+}
+
+std::string FileStore::local_path(Database& db, const std::string& sha256) const {
+  const std::string path = path_of(sha256);
+  struct stat st {};
+  if (!db.is_postgres() || ::stat(path.c_str(), &st) == 0) {
+    return path;
+  }
+  // Not on this machine yet: copied from the database into the local cache,
+  // checked against its hash before it is put where readers find it.
+  Statement s(db, "SELECT encode(content, 'hex') FROM stored_file_contents WHERE sha256 = ?");
+  s.bind(1, sha256);
+  if (!s.step()) {
+    return path;
+  }
+  const auto hex = s.text_view(0);
+  std::string bytes;
+  bytes.reserve(hex.size() / 2);
+  const auto nibble = [](char c) { return c <= '9' ? c - '0' : c - 'a' + 10; };
+  for (size_t i = 0; i + 1 < hex.size(); i += 2) {
+    bytes += static_cast<char>((nibble(hex[i]) << 4) | nibble(hex[i + 1]));
+  }
+  const std::string got = util::sha256_hex(bytes);
+  if (got != sha256) {
+    throw InternalError(fmt::format("the stored content {} does not match its hash", sha256));
+  }
+  make_dir(m_root);
+  make_dir(fmt::format("{}/{}", m_root, sha256.substr(0, 2)));
+  const std::string tmp = fmt::format("{}/.incoming-{}-{}", m_root, ::getpid(), sha256.substr(0, 16));
+  {
+    Fd out(::open(tmp.c_str(), O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0600));
+    if (out.fd < 0 || ::write(out.fd, bytes.data(), bytes.size()) != static_cast<ssize_t>(bytes.size())) {
+      ::unlink(tmp.c_str());
+      throw InvalidInput(fmt::format("cannot write {}: {}", tmp, std::strerror(errno)));
+    }
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    ::unlink(tmp.c_str());
+    throw InvalidInput(fmt::format("cannot write {}: {}", path, std::strerror(errno)));
+  }
+  return path;
 }
 
 void prepare_export_dir(const std::string& dir) {

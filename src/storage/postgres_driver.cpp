@@ -118,8 +118,10 @@ void no_notices(void*, const char*) {}
 class PostgresDatabase;
 
 // SQLite's ?NNN and ? parameters as PostgreSQL's $NNN, outside string
-// literals, quoted names and comments; `count` gets the highest number.
-std::string numbered_parameters(std::string_view sql, int& count) {
+// literals, quoted names and comments; `count` gets the highest number and
+// `used` which numbers appear (a store's filter may skip some: SQLite lets a
+// parameter go unused, PostgreSQL wants a type for each).
+std::string numbered_parameters(std::string_view sql, int& count, std::vector<bool>& used) {
   std::string out;
   out.reserve(sql.size() + 16);
   count = 0;
@@ -152,6 +154,10 @@ std::string numbered_parameters(std::string_view sql, int& count) {
       std::from_chars(sql.data() + i + 1, sql.data() + j, n);
     }
     count = std::max(count, n);
+    if (used.size() < static_cast<size_t>(n)) {
+      used.resize(static_cast<size_t>(n));
+    }
+    used[static_cast<size_t>(n - 1)] = true;
     out += '$';
     out += std::to_string(n);
     i = j - 1;
@@ -161,8 +167,9 @@ std::string numbered_parameters(std::string_view sql, int& count) {
 
 class PostgresStatement final : public StatementDriver {
 public:
-  PostgresStatement(PostgresDatabase& db, const std::string& sql, int parameters)
-      : m_db(db), m_sql(sql), m_values(static_cast<size_t>(parameters)), m_types(static_cast<size_t>(parameters), 0) {}
+  PostgresStatement(PostgresDatabase& db, const std::string& sql, int parameters, const std::vector<bool>& used)
+      : m_db(db), m_sql(sql), m_used(used), m_values(static_cast<size_t>(parameters)),
+        m_types(static_cast<size_t>(parameters), 0) {}
   ~PostgresStatement() override { clear(); }
 
   void bind_null(int index) override { set(index, std::nullopt, 0); }
@@ -199,6 +206,7 @@ private:
 
   PostgresDatabase& m_db;
   const std::string& m_sql;
+  const std::vector<bool>& m_used;
   std::vector<std::optional<std::string>> m_values;
   std::vector<Oid> m_types;
   PGresult* m_result = nullptr;
@@ -221,10 +229,10 @@ public:
     auto it = m_translated.find(std::string(sql));
     if (it == m_translated.end()) {
       Translated t;
-      t.sql = numbered_parameters(sql, t.parameters);
+      t.sql = numbered_parameters(sql, t.parameters, t.used);
       it = m_translated.emplace(std::string(sql), std::move(t)).first;
     }
-    return new PostgresStatement(*this, it->second.sql, it->second.parameters);
+    return new PostgresStatement(*this, it->second.sql, it->second.parameters, it->second.used);
   }
   void exec(std::string_view sql) override {
     PGresult* r = m_pq.exec(m_conn, std::string(sql).c_str());
@@ -275,6 +283,7 @@ private:
   struct Translated {
     std::string sql;
     int parameters = 0;
+    std::vector<bool> used;
   };
   std::unordered_map<std::string, Translated> m_translated;
   std::string m_name;
@@ -408,6 +417,9 @@ void PostgresStatement::execute() {
   std::vector<const char*> values(m_values.size());
   for (size_t i = 0; i < m_values.size(); ++i) {
     values[i] = m_values[i] ? m_values[i]->c_str() : nullptr;
+    if (!m_used[i]) {
+      m_types[i] = 25; // text: any type will do for a parameter the statement never reads
+    }
   }
   PGresult* r = m_db.m_pq.exec_params(m_db.m_conn, m_sql.c_str(), static_cast<int>(values.size()), m_types.data(),
                                       values.data(), nullptr, nullptr, 0);

@@ -46,9 +46,9 @@ Document remove_document(accounts::Session& s, int64_t id);
 std::vector<Document> list_documents(storage::Database& db, std::optional<int64_t> account_id,
                                      std::optional<int64_t> folder_id);
 // Copies the document's content to `to` (a new file); returns its size.
-int64_t export_document(const requests::Env& env, const Document& d, const std::string& to);
+int64_t export_document(storage::Database& db, const requests::Env& env, const Document& d, const std::string& to);
 // Where the document's content lives in the file store, to read or serve.
-std::string document_path(const requests::Env& env, const Document& d);
+std::string document_path(storage::Database& db, const requests::Env& env, const Document& d);
 // The document's name made safe to offer as a file name (storage::safe_file_name).
 std::string document_file_name(const Document& d);
 

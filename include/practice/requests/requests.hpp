@@ -163,6 +163,7 @@ int64_t add_template(accounts::Session& s, const Definition& d);
 
 // Writes answers.json and the attached files into `dir` (created; must not
 // exist or be empty). Returns the files written.
-std::vector<std::string> export_request(const Env& env, const Request& r, const std::string& dir);
+std::vector<std::string> export_request(storage::Database& db, const Env& env, const Request& r,
+                                        const std::string& dir);
 
 } // namespace practice::requests

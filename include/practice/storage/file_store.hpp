@@ -15,7 +15,8 @@ struct StoredFile {
 };
 
 // Files by content: <root>/<first two hex digits>/<sha256>, 0600 in 0700
-// folders. A file's own name is never used for a path in the store, so no
+// folders. On PostgreSQL each content is kept in the database as well, and
+// <root> is this machine's cache of them. A file's own name is never used for a path in the store, so no
 // name can write outside it. Identical contents are stored once.
 class FileStore {
 public:
@@ -29,6 +30,9 @@ public:
 
   // Where the content with this hash lives.
   std::string path_of(const std::string& sha256) const;
+  // The same, made sure to be there: on PostgreSQL the store is a cache of
+  // the database's copy (stored_file_contents), filled on first use.
+  std::string local_path(Database& db, const std::string& sha256) const;
 
 private:
   std::string m_root;

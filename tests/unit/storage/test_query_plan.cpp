@@ -36,10 +36,23 @@ void check(storage::Database& db, const Case& c) {
     text += line + "\n";
   }
   INFO(c.command << ":\n" << text);
+  // A subquery's rows by its name (PostgreSQL wants one): read as made, not a table.
+  std::vector<std::string> subqueries;
+  for (const auto& line : plan) {
+    const auto step = line.substr(line.find_first_not_of(' '));
+    for (const std::string kind : {"CO-ROUTINE ", "MATERIALIZE "}) {
+      if (step.rfind(kind, 0) == 0) {
+        subqueries.push_back(step.substr(kind.size(), step.find(' ', kind.size()) - kind.size()));
+      }
+    }
+  }
   for (const auto& line : plan) {
     const auto step = line.substr(line.find_first_not_of(' '));
     if (step.rfind("SCAN ", 0) == 0 && step.rfind("SCAN (", 0) != 0 && step != "SCAN CONSTANT ROW") {
       const auto name = step.substr(5, step.find(' ', 5) - 5);
+      if (std::find(subqueries.begin(), subqueries.end(), name) != subqueries.end()) {
+        continue;
+      }
       INFO("full scan of " << name);
       CHECK(std::find(c.may_scan.begin(), c.may_scan.end(), name) != c.may_scan.end());
     }
