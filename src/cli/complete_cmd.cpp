@@ -231,9 +231,10 @@ SELECT c.email, c.name || ' (' || a.name || ')'
 FROM contacts c JOIN accounts a ON a.id = c.account_id
 WHERE c.removed_at IS NULL AND (CAST(?1 AS BIGINT) IS NULL OR c.account_id = ?1)
 ORDER BY c.email)sql";
+// $LIST is the dialect's group_concat or string_agg.
 constexpr std::string_view k_pipelines_sql = R"sql(
-SELECT p.name, (SELECT group_concat(name, ', ') FROM
-                  (SELECT name FROM stages WHERE pipeline_id = p.id AND removed_at IS NULL ORDER BY position))
+SELECT p.name, (SELECT $LIST(name, ', ') FROM
+                  (SELECT name FROM stages WHERE pipeline_id = p.id AND removed_at IS NULL ORDER BY position) AS s)
 FROM pipelines p ORDER BY p.name)sql";
 // A job's stages, in order, the one it is in marked.
 constexpr std::string_view k_job_stages_sql = R"sql(
@@ -242,11 +243,11 @@ FROM jobs j JOIN stages s ON s.pipeline_id = j.pipeline_id AND s.removed_at IS N
 WHERE j.id = ?1 ORDER BY s.position)sql";
 constexpr std::string_view k_pipeline_stages_sql = R"sql(
 SELECT s.name, '' FROM stages s JOIN pipelines p ON p.id = s.pipeline_id
-WHERE (CAST(p.id AS TEXT) = ?1 OR p.name = ?1) AND s.removed_at IS NULL ORDER BY s.position)sql";
+WHERE (CAST(p.id AS TEXT) = CAST(?1 AS TEXT) OR p.name = ?1) AND s.removed_at IS NULL ORDER BY s.position)sql";
 // Every stage name, with the pipelines that have it.
 constexpr std::string_view k_stages_sql = R"sql(
-SELECT s.name, group_concat(p.name, ', ') FROM stages s JOIN pipelines p ON p.id = s.pipeline_id
-WHERE s.removed_at IS NULL GROUP BY s.name COLLATE NOCASE ORDER BY s.name COLLATE NOCASE)sql";
+SELECT s.name, $LIST(p.name, ', ') FROM stages s JOIN pipelines p ON p.id = s.pipeline_id
+WHERE s.removed_at IS NULL GROUP BY s.name ORDER BY s.name)sql";
 constexpr std::string_view k_templates_sql = R"sql(
 SELECT name, '' FROM request_templates ORDER BY name)sql";
 constexpr std::string_view k_folders_sql = R"sql(
@@ -311,6 +312,13 @@ void print_rows(storage::Statement& s) {
   }
 }
 
+// A query with $LIST spelt as the database spells a joined list of values.
+std::string with_list(storage::Database& db, std::string_view sql) {
+  std::string out(sql);
+  const auto at = out.find("$LIST");
+  return out.replace(at, 5, db.is_postgres() ? "string_agg" : "group_concat");
+}
+
 // The records of `kind` that fit where the cursor is.
 void print_records(storage::Database& db, Kind kind, const Cursor& c) {
   const auto scoped = [&](std::string_view sql) {
@@ -331,7 +339,7 @@ void print_records(storage::Database& db, Kind kind, const Cursor& c) {
   case Kind::contact:
     return scoped(k_contacts_sql);
   case Kind::pipeline:
-    return plain(k_pipelines_sql);
+    return plain(with_list(db, k_pipelines_sql));
   case Kind::stage:
     if (const auto job = one_given(c, "job"); job && util::parse_int(*job)) {
       storage::Statement s(db, k_job_stages_sql);
@@ -343,7 +351,7 @@ void print_records(storage::Database& db, Kind kind, const Cursor& c) {
       s.bind(1, *pipeline);
       return print_rows(s);
     }
-    return plain(k_stages_sql);
+    return plain(with_list(db, k_stages_sql));
   case Kind::request_template:
     return plain(k_templates_sql);
   case Kind::folder:

@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include <filesystem>
+
 #include <algorithm>
 #include <csignal>
 #include <cstdio>
@@ -32,7 +34,10 @@ void run_serve(const PortalOptions& o, Context& ctx) {
     throw UsageError("--threads takes a number from 1 to 64");
   }
   const auto env = ctx.request_env();
-  ::mkdir(env.files_root.c_str(), 0700);
+  // On PostgreSQL the store is a cache folder whose parents may not exist yet.
+  std::error_code ignored;
+  std::filesystem::create_directories(env.files_root, ignored);
+  ::chmod(env.files_root.c_str(), 0700);
   const std::string uploads = env.files_root + "/.uploads";
   ::mkdir(uploads.c_str(), 0700);
 

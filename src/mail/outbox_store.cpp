@@ -205,7 +205,7 @@ SET state = ?3, lease_owner = NULL, lease_until = NULL, handed_over_at = NULL,
     first_attempt_at = CASE WHEN ?6 = 1 THEN first_attempt_at ELSE coalesce(first_attempt_at, ?9) END,
     -- ...but its reason (connection refused, no STARTTLS) is what the firm
     -- needs to see; a result without a reply line keeps the last one.
-    last_code = CASE WHEN ?8 IS NULL THEN coalesce(?7, last_code) ELSE ?7 END,
+    last_code = CASE WHEN CAST(?8 AS TEXT) IS NULL THEN coalesce(?7, last_code) ELSE ?7 END,
     last_reply = coalesce(?8, last_reply),
     sent_at = CASE WHEN ?3 = 'sent' THEN ?9 ELSE sent_at END
 WHERE id = ?1 AND state = 'sending' AND lease_owner = ?2)sql");

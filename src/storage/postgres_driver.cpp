@@ -329,10 +329,16 @@ PostgresDatabase::PostgresDatabase(const std::string& url, OpenMode mode, int bu
                    "SET application_name = 'practice'",
                    busy_timeout_ms));
   if (mode == OpenMode::existing) {
-    PGresult* r = m_pq.exec(m_conn, "SELECT to_regclass('schema_meta') IS NOT NULL");
+    PGresult* r = m_pq.exec(m_conn, "SELECT to_regclass('schema_meta') IS NOT NULL, "
+                                    "(SELECT count(*) FROM pg_tables WHERE schemaname = current_schema())");
     check(r, "cannot read the database");
     const bool has_schema = std::string_view(m_pq.getvalue(r, 0, 0)) == "t";
+    const bool has_tables = std::string_view(m_pq.getvalue(r, 0, 1)) != "0";
     m_pq.clear(r);
+    if (!has_schema && has_tables) {
+      throw ConfigError(fmt::format("{} is not a practice database: it has tables of its own", m_name),
+                        "give practice an empty database of its own (createdb), then run 'practice init'");
+    }
     if (!has_schema) {
       throw NotFound(fmt::format("no practice firm in the database {}", m_name),
                      "run 'practice init' to create it there");
@@ -441,7 +447,14 @@ bool PostgresStatement::step() {
   return false;
 }
 
-int PostgresStatement::column_count() const { return m_result != nullptr ? m_db.m_pq.nfields(m_result) : 0; }
+int PostgresStatement::column_count() const {
+  // The server says how many columns once it has run the statement (its
+  // parameters are bound by then).
+  if (m_result == nullptr) {
+    const_cast<PostgresStatement*>(this)->execute();
+  }
+  return m_db.m_pq.nfields(m_result);
+}
 
 bool PostgresStatement::is_null(int col) const {
   return m_result == nullptr || m_row < 0 || m_row >= m_rows || m_db.m_pq.getisnull(m_result, m_row, col) != 0;

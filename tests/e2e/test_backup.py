@@ -11,6 +11,9 @@ import time
 import pytest
 
 from conftest import BIN, POSTGRES, Practice, assert_refused, sqlite_only
+
+# On PostgreSQL, backup and restore refuse and name pg_dump (test_backup_on_postgres_names_pg_dump).
+BACKUP_IS_SQLITES = sqlite_only("backup and restore copy a SQLite firm; a server is backed up with pg_dump")
 from mailserver import SmtpServer, smtp_config
 from test_reminders import day, seed_due_requests
 
@@ -86,6 +89,7 @@ def test_doctor_without_a_database_says_so(practice):
     assert r.json["checks"][0]["check"] == "database" and r.json["checks"][0]["ok"] is False
 
 
+@BACKUP_IS_SQLITES
 def test_a_backup_restores_elsewhere_to_the_same_firm_with_the_same_links(office, tmp_path):
     archive = tmp_path / "firm.tar"
     got = office.json("backup", archive)
@@ -115,6 +119,7 @@ def test_a_backup_restores_elsewhere_to_the_same_firm_with_the_same_links(office
         assert stat.S_IMODE(f.stat().st_mode) == 0o600
 
 
+@BACKUP_IS_SQLITES
 def test_restore_never_overwrites_without_force(office, tmp_path):
     archive = tmp_path / "firm.tar"
     office.ok("backup", archive)
@@ -135,6 +140,7 @@ def bad_tar(path, members):
     return path
 
 
+@BACKUP_IS_SQLITES
 def test_what_is_not_a_whole_backup_is_refused_before_anything_is_replaced(office, tmp_path):
     good = tmp_path / "firm.tar"
     office.ok("backup", good)
@@ -160,6 +166,7 @@ def test_what_is_not_a_whole_backup_is_refused_before_anything_is_replaced(offic
         assert not list(office.db.parent.glob(".practice-tmp-*"))
 
 
+@BACKUP_IS_SQLITES
 def test_a_backup_taken_while_remind_runs_restores_to_a_firm_that_passes_doctor(firm, tmp_path):
     office = firm
     office.write_config('user = "alice@acme.test"\n[mail]\ntransport = "file"\ndir = "mail"\n')
@@ -187,3 +194,11 @@ def test_a_backup_taken_while_remind_runs_restores_to_a_firm_that_passes_doctor(
     r = there.run("--json", "doctor")
     assert r.code == 0, r
     assert there.run("audit", "--verify").code == 0
+
+
+@pytest.mark.skipif(not POSTGRES, reason="the refusal is PostgreSQL's")
+def test_backup_on_postgres_names_pg_dump(office, tmp_path):
+    for args in (["backup", tmp_path / "b.tar"], ["restore", tmp_path / "b.tar"]):
+        r = assert_refused(office, 64, *args, contains="this firm is on PostgreSQL")
+        assert "pg_dump" in r.err
+    assert not (tmp_path / "b.tar").exists()

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import POSTGRES
+
 MAN = Path(__file__).resolve().parents[2] / "man"
 
 # Entry name -> commands whose JSON it describes; the first prints exactly the
@@ -211,6 +213,8 @@ def test_every_json_key_is_in_its_man_page_and_every_listed_field_is_printed(bus
     # Last, in this order: what lists due reminders, what sends them, what replaces the database.
     later = ["remind --list, remind --run --dry-run", "remind --run", "restore"]
     for name in sorted(entries, key=lambda n: later.index(n) + 1 if n in later else 0):
+        if POSTGRES and name in ("backup", "restore"):
+            continue  # they copy a SQLite firm (test_backup.py has PostgreSQL's refusal)
         text = entries[name]
         words = set(re.findall(r"[a-z_][a-z0-9_]*", text))
         for ref in re.findall(r"\[([a-z]+)\]", text):  # [contact]: that entry's fields

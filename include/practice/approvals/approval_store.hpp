@@ -49,7 +49,7 @@ public:
   // the unary + keeps SQLite from looking the pending ones up through
   // approvals_status instead, one table row each.
   static constexpr std::string_view k_accounts_with_pending_sql =
-      "SELECT DISTINCT account_id FROM approvals WHERE +status = 'pending'";
+      "SELECT DISTINCT account_id FROM approvals WHERE status || '' = 'pending'"; // not through approvals_status: the account index reads less
   std::optional<int64_t> pending_for_document(int64_t document_id);
 
 private:
