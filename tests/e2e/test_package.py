@@ -33,6 +33,9 @@ def test_deb_installs_and_works(tmp_path):
     wanted = ["libcurl4", "libmicrohttpd12", "tzdata"] + (["libsqlite3"] if "libsqlite3.so" in linked else [])
     for dep in wanted:
         assert dep in info, info
+    recommends = subprocess.run(["dpkg-deb", "-f", str(deb), "Recommends"], capture_output=True, text=True,
+                                check=True).stdout
+    assert "libpq5" in recommends and "libpq" not in info and "libpq.so" not in linked, (recommends, info)
     if "libsqlite3.so" not in linked:
         assert "libsqlite3" not in info and "libssl" not in info, info
     files = subprocess.run(["dpkg-deb", "-c", str(deb)], capture_output=True, text=True, check=True).stdout
