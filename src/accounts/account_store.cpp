@@ -98,6 +98,7 @@ SELECT x.account_id, s.id, s.name, s.email FROM account_staff x JOIN staff s ON 
 WHERE (?1 = 1 OR a.archived_at IS NULL)
   AND (CAST(?2 AS BIGINT) IS NULL OR EXISTS (SELECT 1 FROM account_staff x WHERE x.account_id = a.id AND x.staff_id = ?2))
 ORDER BY a.name COLLATE NOCASE, a.id)sql");
+  s.stream();
   s.bind(1, f.archived == IncludeArchived::yes);
   s.bind(2, f.assigned_to);
   while (s.step()) {

@@ -248,6 +248,7 @@ std::vector<Approval> ApprovalStore::list_approvals(const ApprovalFilter& f) {
 
 void ApprovalStore::each_approval(const ApprovalFilter& f, const std::function<void(const Approval&)>& fn) {
   storage::Statement s(m_db, list_sql(f));
+  s.stream();
   if (f.account_id) {
     s.bind(1, *f.account_id);
   }

@@ -281,6 +281,7 @@ std::vector<AuditEntry> AuditLog::list(const AuditFilter& f) {
 
 void AuditLog::each(const AuditFilter& f, const std::function<void(const AuditEntry&)>& fn) {
   storage::Statement s(m_db, list_sql(f));
+  s.stream();
   if (f.account_id) {
     s.bind(1, *f.account_id);
   }
@@ -311,6 +312,7 @@ VerifyResult AuditLog::verify() {
   std::string sql(k_select);
   sql += " ORDER BY id"; // appended, not operator+: g++ 12 warns falsely (-Warray-bounds) on that
   storage::Statement s(m_db, sql);
+  s.stream();
   ChainCheck check;
   while (s.step()) {
     const EntryView e{s.int64(0),     s.text_view(1), s.text_view(2), s.opt_int64(3),

@@ -329,6 +329,7 @@ std::vector<Job> JobStore::list_jobs(const JobFilter& f) {
 
 void JobStore::each_job(const JobFilter& f, const std::function<void(const Job&)>& fn) {
   storage::Statement s(m_db, list_sql(f));
+  s.stream();
   if (f.account_id) {
     s.bind(1, *f.account_id);
   }

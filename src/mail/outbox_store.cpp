@@ -272,6 +272,7 @@ std::string OutboxStore::list_sql(std::optional<OutboxState> state, Message mess
 
 std::vector<OutboxRow> OutboxStore::list(std::optional<OutboxState> state, int limit, Message message) {
   storage::Statement s(m_db, list_sql(state, message));
+  s.stream();
   if (state) {
     s.bind(1, to_string(*state));
   }

@@ -151,6 +151,7 @@ std::string ReminderStore::todo_sql() { return with_kinds(k_todo); }
 void ReminderStore::each_item(std::optional<int64_t> account_id, ItemSet set, ItemOrder order,
                               const std::function<void(const Item&)>& fn) {
   storage::Statement s(m_db, items_sql(account_id, set, order, m_db.dialect()));
+  s.stream();
   if (account_id) {
     s.bind(1, *account_id);
   }

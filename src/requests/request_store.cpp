@@ -160,6 +160,7 @@ std::vector<Request> RequestStore::list(const RequestFilter& f) {
 
 void RequestStore::each(const RequestFilter& f, const std::function<void(const Request&)>& fn) {
   storage::Statement s(m_db, list_sql(f));
+  s.stream();
   if (f.account_id) {
     s.bind(1, *f.account_id);
   }

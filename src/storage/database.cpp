@@ -62,6 +62,11 @@ Statement& Statement::bind(int index, std::string_view value) {
   return *this;
 }
 
+Statement& Statement::stream() {
+  m_stmt->stream();
+  return *this;
+}
+
 bool Statement::step() { return m_stmt->step(); }
 
 void Statement::run() {

@@ -21,6 +21,7 @@ public:
   virtual void bind_int64(int index, int64_t value) = 0;
   virtual void bind_double(int index, double value) = 0;
   virtual void bind_text(int index, std::string_view value) = 0;
+  virtual void stream() {}
   virtual bool step() = 0;
   virtual void reset() = 0;
   virtual int parameter_count() const = 0;

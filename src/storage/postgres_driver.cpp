@@ -177,6 +177,7 @@ public:
   void bind_double(int index, double value) override { set(index, fmt::format("{}", value), 701 /* float8 */); }
   // Text goes untyped, so the server reads it as the column it meets needs.
   void bind_text(int index, std::string_view value) override { set(index, std::string(value), 0); }
+  void stream() override { m_stream = true; }
   bool step() override;
   void reset() override {
     clear();
@@ -203,6 +204,7 @@ private:
   }
   void clear();
   void execute();
+  void fetch();
 
   PostgresDatabase& m_db;
   const std::string& m_sql;
@@ -212,6 +214,9 @@ private:
   PGresult* m_result = nullptr;
   int m_rows = 0;
   int m_row = -1;
+  bool m_stream = false;
+  std::string m_cursor;      // the open cursor's name, while it is open
+  uint64_t m_cursor_tx = 0;  // the transaction it belongs to
 };
 
 class PostgresDatabase final : public DatabaseDriver {
@@ -245,13 +250,21 @@ public:
     } else {
       exec("BEGIN ISOLATION LEVEL REPEATABLE READ");
     }
+    m_transaction = ++m_transactions;
   }
-  void commit() override { exec("COMMIT"); }
+  void commit() override {
+    m_transaction = 0;
+    exec("COMMIT");
+  }
   void rollback() noexcept override {
+    m_transaction = 0;
     if (PGresult* r = m_pq.exec(m_conn, "ROLLBACK")) {
       m_pq.clear(r);
     }
   }
+  // The transaction open now (0: none); cursors live only inside one.
+  uint64_t transaction() const { return m_transaction; }
+  std::string next_cursor_name() { return fmt::format("practice_rows_{}", ++m_cursors); }
   void relaxed_sync(bool relaxed) noexcept override {
     if (PGresult* r = m_pq.exec(m_conn, relaxed ? "SET synchronous_commit = off" : "SET synchronous_commit = on")) {
       m_pq.clear(r);
@@ -288,6 +301,9 @@ private:
   std::unordered_map<std::string, Translated> m_translated;
   std::string m_name;
   int m_changes = 0;
+  uint64_t m_transactions = 0;
+  uint64_t m_transaction = 0;
+  uint64_t m_cursors = 0;
 };
 
 class AdvisoryRunLock final : public RunLock {
@@ -415,8 +431,40 @@ void PostgresStatement::clear() {
     m_db.m_pq.clear(m_result);
     m_result = nullptr;
   }
+  // A cursor left open (a list not read to its end) is closed while its
+  // transaction lasts; the transaction's end closes it otherwise.
+  if (!m_cursor.empty() && m_cursor_tx == m_db.transaction()) {
+    const auto sql = "CLOSE " + m_cursor;
+    if (PGresult* r = m_db.m_pq.exec(m_db.m_conn, sql.c_str())) {
+      m_db.m_pq.clear(r);
+    }
+  }
+  m_cursor.clear();
   m_rows = 0;
   m_row = -1;
+}
+
+// Rows a batch fetches from a cursor: few enough to hold, many enough that
+// the round trips cost little next to the rows.
+constexpr int k_batch = 500;
+
+void PostgresStatement::fetch() {
+  if (m_result != nullptr) {
+    m_db.m_pq.clear(m_result);
+    m_result = nullptr;
+  }
+  const auto sql = fmt::format("FETCH {} FROM {}", k_batch, m_cursor);
+  PGresult* r = m_db.m_pq.exec(m_db.m_conn, sql.c_str());
+  m_db.check(r, "database statement failed");
+  m_result = r;
+  m_rows = m_db.m_pq.ntuples(r);
+  m_row = -1;
+  if (m_rows < k_batch) {
+    // The last batch: the cursor has nothing more to give.
+    const auto close = "CLOSE " + m_cursor;
+    m_cursor.clear();
+    m_db.exec(close);
+  }
 }
 
 void PostgresStatement::execute() {
@@ -426,6 +474,18 @@ void PostgresStatement::execute() {
     if (!m_used[i]) {
       m_types[i] = 25; // text: any type will do for a parameter the statement never reads
     }
+  }
+  if (m_stream && m_db.transaction() != 0) {
+    const std::string cursor = m_db.next_cursor_name();
+    const std::string declare = fmt::format("DECLARE {} NO SCROLL CURSOR FOR {}", cursor, m_sql);
+    PGresult* r = m_db.m_pq.exec_params(m_db.m_conn, declare.c_str(), static_cast<int>(values.size()),
+                                        m_types.data(), values.data(), nullptr, nullptr, 0);
+    m_db.check(r, "database statement failed");
+    m_db.m_pq.clear(r);
+    m_cursor = cursor;
+    m_cursor_tx = m_db.transaction();
+    fetch();
+    return;
   }
   PGresult* r = m_db.m_pq.exec_params(m_db.m_conn, m_sql.c_str(), static_cast<int>(values.size()), m_types.data(),
                                       values.data(), nullptr, nullptr, 0);
@@ -438,6 +498,9 @@ void PostgresStatement::execute() {
 bool PostgresStatement::step() {
   if (m_result == nullptr) {
     execute();
+  }
+  if (m_row + 1 >= m_rows && !m_cursor.empty()) {
+    fetch();
   }
   if (m_row + 1 < m_rows) {
     ++m_row;

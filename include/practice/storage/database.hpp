@@ -49,6 +49,11 @@ public:
     return *this;
   }
 
+  // The rows of a list of any length: on PostgreSQL, inside a transaction,
+  // they come from a server-side cursor a batch at a time instead of all at
+  // once, so a list of 100,000 rows is never held whole (SQLite steps row by
+  // row anyway). Call before the first step.
+  Statement& stream();
   // Advances to the next row; false when done. Throws on error.
   bool step();
   // Runs a statement that returns no rows.
