@@ -409,12 +409,12 @@ void PostgresDatabase::fail(const std::string& sqlstate, const std::string& deta
 }
 
 std::unique_ptr<RunLock> PostgresDatabase::try_run_lock(std::string_view name) {
-  // One number per lock name; "delivery" is the only one today.
-  int key = 1;
+  // One number per lock name ("delivery" is 1), kept within int4.
+  uint32_t hash = 1;
   for (const char c : name) {
-    key = (key * 31 + static_cast<unsigned char>(c)) & 0x3fffffff;
+    hash = hash * 31u + static_cast<unsigned char>(c);
   }
-  key = name == "delivery" ? 1 : key | 2;
+  const int key = name == "delivery" ? 1 : static_cast<int>((hash & 0x3fffffffu) | 2u);
   const auto sql = fmt::format("SELECT pg_try_advisory_lock({}, {})", k_lock_space, key);
   PGresult* r = m_pq.exec(m_conn, sql.c_str());
   check(r, "cannot take the run lock");
