@@ -357,6 +357,12 @@ CopyReport copy_firm(Database& from, Database& to, const std::string& files_root
       Statement(to, sql).bind_all(identifier(table), c.name).run();
     }
   }
+  // Statistics for the planner now, not when autovacuum gets round to the
+  // new rows: the first commands on a large firm otherwise plan for empty
+  // tables (a few seconds on a million audit rows; committed with the rows).
+  for (const auto& [table, cols] : target) {
+    to.exec(fmt::format("ANALYZE {}", identifier(table)));
+  }
   return report;
 }
 

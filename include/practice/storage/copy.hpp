@@ -40,8 +40,8 @@ std::vector<std::string> existing_objects(Database& db);
 // with practice's schema at the same version and no rows), in foreign-key
 // order, each row and column as it is, ids kept; then the bytes of every
 // stored file from the SQLite file store at `files_root` into
-// stored_file_contents, and moves every identity column's sequence past the
-// copied ids. Call with a read transaction open on `from` and a write
+// stored_file_contents, moves every identity column's sequence past the
+// copied ids and gathers the planner's statistics (ANALYZE). Call with a read transaction open on `from` and a write
 // transaction on `to`; nothing is committed here. Only columns both sides
 // have are copied; a table or column of the source that `to` lacks is an
 // InternalError (the two schemas are twins), a stored file that is missing
