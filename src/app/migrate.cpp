@@ -131,7 +131,7 @@ MigrateReport migrate_firm(storage::Database& from, const MigrateInputs& in) {
   if (in.key_file.empty()) {
     report.key_state = key ? KeyFileState::not_set : KeyFileState::no_key;
   } else if (!key) {
-    report.key_state = KeyFileState::no_key;
+    report.key_state = KeyFileState::none_yet;
   } else if (same_file(in.key_file, source_key)) {
     report.key_state = KeyFileState::same;
   } else if (exists(in.key_file)) {

@@ -30,6 +30,9 @@ std::string key_line(const app::MigrateReport& r) {
     return fmt::format("Copied its link key to {} ([database] key_file)", r.key_file);
   case app::KeyFileState::no_key:
     return "The firm has no link key yet: set [database] key_file in config.toml before it runs there";
+  case app::KeyFileState::none_yet:
+    return fmt::format("The firm has no link key yet: the first link made creates it in {} ([database] key_file)",
+                       r.key_file);
   case app::KeyFileState::not_set:
     break;
   }

@@ -198,6 +198,20 @@ def test_the_configured_key_file_gets_the_firms_key_or_must_hold_it(office, tmp_
 
 @source_is_sqlite
 @cluster
+def test_a_firm_without_a_link_key_is_told_where_it_will_be(firm, tmp_path):
+    firm.ok("account", "add", "Smith")
+    firm.key_file.unlink()  # no link was ever made
+    r = firm.ok("db", "migrate", "--to", firm.postgres_database("one").arg)
+    assert "no link key yet: set [database] key_file" in r.out
+    key = tmp_path / "acme.key"
+    firm.write_config(f"[database]\nkey_file = {json.dumps(str(key))}\n")
+    r = firm.ok("db", "migrate", "--to", firm.postgres_database("two").arg)
+    assert f"the first link made creates it in {key}" in r.out
+    assert not key.exists() and not firm.key_file.exists()
+
+
+@source_is_sqlite
+@cluster
 def test_the_summary_names_the_counts_and_the_key_file_to_name(office):
     target = office.postgres_database("target")
     r = office.ok("db", "migrate", "--to", target.arg)

@@ -24,7 +24,8 @@ enum class KeyFileState {
   not_set,  // no key_file configured: the user names the source's key file as key_file
   same,     // key_file is the source's key file, or holds the same key
   copied,   // key_file did not exist: the source's key was copied there (0600)
-  no_key,   // the source has no key file (no link was ever made)
+  no_key,   // no key_file, and the source has no key (no link was ever made)
+  none_yet, // key_file is set and the source has no key: the first link makes it there
 };
 
 struct MigrateReport {
