@@ -23,7 +23,7 @@ struct Noun {
   std::string_view name;
   void (*add)(CLI::App&, Context&);
 };
-constexpr std::array<Noun, 22> k_nouns = {{
+constexpr std::array<Noun, 23> k_nouns = {{
     {"init", register_init_command},
     {"firm", register_firm_commands},
     {"staff", register_staff_commands},
@@ -44,6 +44,7 @@ constexpr std::array<Noun, 22> k_nouns = {{
     {"doctor", register_care_commands},
     {"backup", register_care_commands},
     {"restore", register_care_commands},
+    {"db", register_db_commands},
     {"audit", register_audit_command},
     {"__complete", register_complete_command},
 }};

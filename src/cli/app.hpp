@@ -77,5 +77,6 @@ void register_remind_command(CLI::App& app, Context& ctx);
 void register_todo_command(CLI::App& app, Context& ctx);
 void register_portal_commands(CLI::App& app, Context& ctx);
 void register_care_commands(CLI::App& app, Context& ctx);
+void register_db_commands(CLI::App& app, Context& ctx);
 
 } // namespace practice::cli

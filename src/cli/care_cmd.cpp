@@ -1,6 +1,7 @@
 // Looking after an installation: doctor, backup, restore.
 #include "app.hpp"
 #include "text_table.hpp"
+#include "views.hpp"
 
 #include "practice/app/doctor.hpp"
 #include "practice/app/workspace.hpp"
@@ -20,16 +21,6 @@ namespace practice::cli {
 namespace {
 
 using json = nlohmann::ordered_json;
-
-std::string size_text(int64_t bytes) {
-  if (bytes >= 1024 * 1024) {
-    return fmt::format("{:.1f} MB", static_cast<double>(bytes) / (1024.0 * 1024.0));
-  }
-  if (bytes >= 1024) {
-    return fmt::format("{:.1f} kB", static_cast<double>(bytes) / 1024.0);
-  }
-  return fmt::format("{} bytes", bytes);
-}
 
 std::string files_text(int n) { return fmt::format("{} stored {}", n, n == 1 ? "file" : "files"); }
 

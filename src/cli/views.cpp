@@ -1,5 +1,7 @@
 #include "views.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <charconv>
 
@@ -16,6 +18,16 @@ std::string time_text(const std::optional<util::TimePoint>& t) {
 }
 
 std::string on_off(bool b) { return b ? "yes" : "no"; }
+
+std::string size_text(int64_t bytes) {
+  if (bytes >= 1024 * 1024) {
+    return fmt::format("{:.1f} MB", static_cast<double>(bytes) / (1024.0 * 1024.0));
+  }
+  if (bytes >= 1024) {
+    return fmt::format("{:.1f} kB", static_cast<double>(bytes) / 1024.0);
+  }
+  return fmt::format("{} bytes", bytes);
+}
 
 void put_person(json& j, const std::string& key, const std::optional<audit::Person>& p) {
   j[key] = p ? audit::person_json(*p) : json(nullptr);

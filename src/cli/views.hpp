@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -47,5 +48,8 @@ void put_person(nlohmann::ordered_json& j, const std::string& key, const std::op
 std::string person_text(const std::optional<audit::Person>& p);
 
 std::string on_off(bool b);
+
+// A size as people read it: "512 bytes", "2.1 kB", "3.4 MB" (1024-based).
+std::string size_text(int64_t bytes);
 
 } // namespace practice::cli

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include <array>
+#include <optional>
 #include <string_view>
 
 namespace practice::storage {
@@ -858,7 +859,9 @@ void record_version(Database& db, int version) {
 
 } // namespace
 
-int apply_migrations(Database& db, int target) {
+int apply_migrations(Database& db, int target) { return apply_migrations(db, target, MigrationTx::own); }
+
+int apply_migrations(Database& db, int target, MigrationTx in) {
   const int current = schema_version(db);
   check_ours(db, current);
   if (current > latest_schema_version()) {
@@ -869,16 +872,21 @@ int apply_migrations(Database& db, int target) {
   const auto& list = db.is_postgres() ? k_postgres_migrations : k_migrations;
   int applied = 0;
   for (int version = current + 1; version <= std::min(target, latest_schema_version()); ++version) {
-    Transaction tx(db, TxMode::write);
-    // Another process may have migrated while we waited for the lock.
-    if (schema_version(db) >= version) {
-      continue;
+    std::optional<Transaction> tx;
+    if (in == MigrationTx::own) {
+      tx.emplace(db, TxMode::write);
+      // Another process may have migrated while we waited for the lock.
+      if (schema_version(db) >= version) {
+        continue;
+      }
     }
     if (const auto sql = list[static_cast<size_t>(version - 1)]; !sql.empty()) {
       db.exec(sql);
     }
     record_version(db, version);
-    tx.commit();
+    if (tx) {
+      tx->commit();
+    }
     ++applied;
   }
   return applied;

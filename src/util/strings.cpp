@@ -94,4 +94,18 @@ std::optional<bool> parse_switch(std::string_view s) {
   return std::nullopt;
 }
 
+std::string group_thousands(int64_t n) {
+  // Digits of the magnitude, from an unsigned: -n overflows for INT64_MIN.
+  const uint64_t magnitude = n < 0 ? 0 - static_cast<uint64_t>(n) : static_cast<uint64_t>(n);
+  const std::string digits = std::to_string(magnitude);
+  std::string out = n < 0 ? "-" : "";
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) {
+      out += ',';
+    }
+    out += digits[i];
+  }
+  return out;
+}
+
 } // namespace practice::util

@@ -36,22 +36,28 @@ if BACKEND not in ("sqlite", "postgres"):
 POSTGRES = BACKEND == "postgres"
 PG_URL = os.environ.get("PRACTICE_TEST_PG_URL", "")
 
-if POSTGRES:
+if POSTGRES and not PG_URL:
+    raise RuntimeError("PRACTICE_TEST_BACKEND=postgres needs PRACTICE_TEST_PG_URL, the URL of a "
+                       "cluster's maintenance database (scripts/pg-cluster start DIR prints one)")
+if PG_URL:
+    # Also in the SQLite pass when a cluster is given: db migrate's target.
     import psycopg2
     import psycopg2.extras
     from psycopg2 import sql as pgsql
-    if not PG_URL:
-        raise RuntimeError("PRACTICE_TEST_BACKEND=postgres needs PRACTICE_TEST_PG_URL, the URL of a "
-                           "cluster's maintenance database (scripts/pg-cluster start DIR prints one)")
-    # What a statement the database refuses raises, whichever it is.
-    DB_ERRORS = (psycopg2.Error,)
-else:
-    DB_ERRORS = (sqlite3.DatabaseError,)
+# What a statement the database refuses raises, whichever it is.
+DB_ERRORS = (psycopg2.Error,) if POSTGRES else (sqlite3.DatabaseError,)
 
 
 def sqlite_only(reason):
     """Skips a test on PostgreSQL: for what only the SQLite file has."""
     return pytest.mark.skipif(POSTGRES, reason=f"SQLite only: {reason}")
+
+
+def needs_pg_cluster(reason):
+    """Skips a test when no PostgreSQL cluster is given (PRACTICE_TEST_PG_URL),
+    whichever database the pass runs on: for a test that needs a PostgreSQL
+    database besides its own (Practice.postgres_database)."""
+    return pytest.mark.skipif(not PG_URL, reason=f"no PostgreSQL cluster (PRACTICE_TEST_PG_URL): {reason}")
 
 
 def pytest_report_header(config):
@@ -397,6 +403,13 @@ class Practice:
     def spare_database(self, name):
         """Another, empty database (on SQLite a path not yet a file), dropped with the test."""
         return PostgresDatabase(f"{self.root} {name}") if POSTGRES else SqliteDatabase(self.root / f"{name}.db")
+
+    def postgres_database(self, name):
+        """Another, empty PostgreSQL database on the test cluster, in either
+        pass, dropped with the test (mark the test needs_pg_cluster)."""
+        if not PG_URL:
+            raise RuntimeError("postgres_database needs PRACTICE_TEST_PG_URL: mark the test needs_pg_cluster")
+        return PostgresDatabase(f"{self.root} {name}")
 
     def dump(self):
         """The whole database as text, to compare before and after."""

@@ -136,6 +136,8 @@ ACCOUNTS = ["Ionescu Family", "Ionescu Trust", "Rossi SRL"]
     (["job", "move", "1", "--pending"], ["keep", "cancel"]),
     (["request", "create", "--title"], []),
     (["account", "add"], []),
+    (["db"], ["migrate"]),
+    (["db", "migrate", "--to"], []),
 ])
 def test_each_value_offers_what_it_names(office, words, expected):
     assert values(office, *words) == expected
@@ -165,6 +167,7 @@ def test_records_come_with_a_description(office):
     (["--db"], ":files"),
     (["account", "show"], ":"),
     (["job", "move", "1", "--to"], ":"),
+    (["db", "migrate", "--to"], ":"),  # a URL: no file names
 ])
 def test_a_value_that_is_a_file_asks_the_shell_for_file_names(office, words, directive):
     assert complete_cmd(office, *words)[1] == directive

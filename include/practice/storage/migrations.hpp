@@ -18,4 +18,10 @@ int apply_migrations(Database& db);
 // The same, up to schema `version` only (tests of a migration's backfill).
 int apply_migrations(Database& db, int target);
 
+// Where the migrations run: each in a write transaction of its own, or all
+// in the one the caller holds open on `db` (db migrate: the schema and the
+// copied rows commit together, so a copy that fails leaves no schema behind).
+enum class MigrationTx { own, callers };
+int apply_migrations(Database& db, int target, MigrationTx in);
+
 } // namespace practice::storage

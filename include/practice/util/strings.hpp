@@ -28,4 +28,7 @@ std::optional<int64_t> parse_int(std::string_view s);
 // Parses "on"/"off" (also yes/no, true/false, 1/0); nullopt otherwise.
 std::optional<bool> parse_switch(std::string_view s);
 
+// `n` in decimal with commas between groups of three digits: "1,234,567".
+std::string group_thousands(int64_t n);
+
 } // namespace practice::util

@@ -32,6 +32,15 @@ TEST_CASE("switches read on/off and friends") {
   CHECK_FALSE(parse_switch("maybe"));
 }
 
+TEST_CASE("counts group their thousands with commas") {
+  CHECK(group_thousands(0) == "0");
+  CHECK(group_thousands(999) == "999");
+  CHECK(group_thousands(1000) == "1,000");
+  CHECK(group_thousands(1234567) == "1,234,567");
+  CHECK(group_thousands(-12345) == "-12,345");
+  CHECK(group_thousands(INT64_MIN) == "-9,223,372,036,854,775,808");
+}
+
 TEST_CASE("SHA-256 matches the standard test vectors") {
   CHECK(sha256_hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
   CHECK(sha256_hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
