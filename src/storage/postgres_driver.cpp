@@ -222,6 +222,8 @@ private:
 class PostgresDatabase final : public DatabaseDriver {
 public:
   PostgresDatabase(const std::string& url, OpenMode mode, int busy_timeout_ms);
+  // The connection's checks and settings, after connectdb.
+  void connected(OpenMode mode, int busy_timeout_ms);
   ~PostgresDatabase() override {
     if (m_conn != nullptr) {
       m_pq.finish(m_conn);
@@ -324,6 +326,17 @@ private:
 PostgresDatabase::PostgresDatabase(const std::string& url, OpenMode mode, int busy_timeout_ms)
     : m_pq(libpq()), m_name(without_password(url)) {
   m_conn = m_pq.connectdb(url.c_str());
+  try {
+    connected(mode, busy_timeout_ms);
+  } catch (...) {
+    // A constructor that throws runs no destructor: the connection is closed here.
+    m_pq.finish(m_conn);
+    m_conn = nullptr;
+    throw;
+  }
+}
+
+void PostgresDatabase::connected(OpenMode mode, int busy_timeout_ms) {
   if (m_conn == nullptr || m_pq.status(m_conn) != CONNECTION_OK) {
     std::string why = m_conn != nullptr ? m_pq.error_message(m_conn) : "out of memory";
     while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) {
