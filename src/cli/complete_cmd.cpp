@@ -1,6 +1,7 @@
 #include "app.hpp"
 
 #include "practice/storage/database.hpp"
+#include "practice/storage/sql.hpp"
 #include "practice/util/strings.hpp"
 
 #include <fmt/format.h>
@@ -316,7 +317,7 @@ void print_rows(storage::Statement& s) {
 std::string with_list(storage::Database& db, std::string_view sql) {
   std::string out(sql);
   const auto at = out.find("$LIST");
-  return out.replace(at, 5, db.is_postgres() ? "string_agg" : "group_concat");
+  return out.replace(at, 5, storage::sql::join_aggregate(db.dialect()));
 }
 
 // The records of `kind` that fit where the cursor is.

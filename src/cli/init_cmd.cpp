@@ -24,11 +24,8 @@ void run_init(const InitOptions& o, Context& ctx) {
   const std::string path = ctx.db_path();
   const bool postgres = storage::is_postgres_url(path);
   const std::string key_path = ctx.link_key_path();
-  if (key_path.empty()) {
-    // Before the database is touched: a firm on PostgreSQL starts with its key.
-    requests::Env env{ctx.config(), "", "", 0, {}};
-    requests::link_key(env);
-  }
+  // Before the database is touched: a firm on PostgreSQL starts with its key.
+  requests::require_link_key_path(key_path);
   struct stat st {};
   const bool file_existed = !postgres && ::stat(path.c_str(), &st) == 0;
   auto& db = ctx.database(storage::OpenMode::create);

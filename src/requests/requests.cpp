@@ -816,15 +816,19 @@ std::vector<Link> links(const Env& env, const Request& r) {
   return out;
 }
 
-std::string link_key(const Env& env) {
-  if (env.link_key) {
-    return *env.link_key;
-  }
-  if (env.link_key_path.empty()) {
+void require_link_key_path(const std::string& path) {
+  if (path.empty()) {
     throw ConfigError("a firm on PostgreSQL needs [database] key_file in the config: the link key is never kept "
                       "in the database",
                       "set key_file to the same key file on every machine ('practice init' makes it)");
   }
+}
+
+std::string link_key(const Env& env) {
+  if (env.link_key) {
+    return *env.link_key;
+  }
+  require_link_key_path(env.link_key_path);
   return load_or_create_link_key(env.link_key_path);
 }
 

@@ -107,7 +107,6 @@ StoredFile FileStore::put(Database& db, const std::string& source, util::TimePoi
   // server's decode() reads it): no machine needs another's disk.
   const bool in_database = db.is_postgres();
   std::string content_hex;
-  static constexpr char k_hex[] = "0123456789abcdef";
   for (;;) {
     const ssize_t n = ::read(in.fd, buf.data(), buf.size());
     if (n < 0 && errno == EINTR) {
@@ -127,11 +126,7 @@ StoredFile FileStore::put(Database& db, const std::string& source, util::TimePoi
     }
     EVP_DigestUpdate(md.get(), buf.data(), static_cast<size_t>(n));
     if (in_database) {
-      for (ssize_t i = 0; i < n; ++i) {
-        const auto b = static_cast<unsigned char>(buf[static_cast<size_t>(i)]);
-        content_hex += k_hex[b >> 4];
-        content_hex += k_hex[b & 15];
-      }
+      content_hex += util::to_hex(std::string_view(buf.data(), static_cast<size_t>(n)));
     }
     if (::write(out.fd, buf.data(), static_cast<size_t>(n)) != n) {
       ::unlink(tmp.c_str());

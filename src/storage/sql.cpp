@@ -23,6 +23,8 @@ std::string greatest(Dialect d, std::string_view a, std::string_view b) {
   return fmt::format("{}({}, {})", d == Dialect::sqlite ? "max" : "greatest", a, b);
 }
 
+std::string_view join_aggregate(Dialect d) { return d == Dialect::sqlite ? "group_concat" : "string_agg"; }
+
 std::string message_value(Dialect d, std::string_view param) {
   return d == Dialect::sqlite ? fmt::format("CAST({} AS BLOB)", param) : std::string(param);
 }

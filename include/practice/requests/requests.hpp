@@ -29,6 +29,9 @@ struct Env {
 
 // The firm's link key: the one held in `env`, else read (or made) at its path.
 std::string link_key(const Env& env);
+// Throws ConfigError when `path` is empty: a firm on PostgreSQL whose
+// config names no [database] key_file.
+void require_link_key_path(const std::string& path);
 
 struct ReminderFlags {
   std::optional<int> every_days;

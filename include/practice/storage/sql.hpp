@@ -20,6 +20,9 @@ std::string json_values(Dialect d, std::string_view param, bool integers);
 std::string epoch_seconds(Dialect d, std::string_view expr);
 // The larger of two values (SQLite's two-argument max()).
 std::string greatest(Dialect d, std::string_view a, std::string_view b);
+// The aggregate that joins a group's values with a separator (SQLite's
+// group_concat, PostgreSQL's string_agg), as a function name.
+std::string_view join_aggregate(Dialect d);
 // A text parameter stored in a message column (BLOB on SQLite, text on PostgreSQL).
 std::string message_value(Dialect d, std::string_view param);
 
