@@ -9,6 +9,7 @@
 #include "practice/util/sha256.hpp"
 
 #include <array>
+#include <string_view>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -17,9 +18,20 @@
 
 namespace practice::requests {
 
-std::string load_or_create_link_key(const std::string& path) {
+namespace {
+
+// Distinct from every other HMAC input under the link key ("request:",
+// "approval:", "portal-code:", "portal-csrf:").
+constexpr std::string_view k_fingerprint_label = "practice-link-key-fingerprint:v1";
+
+enum class Create { no, yes };
+
+std::optional<std::string> open_link_key(const std::string& path, Create create) {
   std::array<char, 64> buf{};
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0 && errno == ENOENT && create == Create::no) {
+    return std::nullopt;
+  }
   if (fd < 0 && errno == ENOENT) {
     const std::string key = util::random_bytes(32);
     const std::string tmp = path + ".tmp";
@@ -55,6 +67,14 @@ std::string load_or_create_link_key(const std::string& path) {
   }
   return std::string(buf.data(), 32);
 }
+
+} // namespace
+
+std::string load_or_create_link_key(const std::string& path) { return *open_link_key(path, Create::yes); }
+
+std::optional<std::string> read_link_key(const std::string& path) { return open_link_key(path, Create::no); }
+
+std::string link_key_fingerprint(const std::string& key) { return util::hmac_sha256_hex(key, k_fingerprint_label); }
 
 std::string link_token(const std::string& key, int64_t request_id, int64_t recipient_id,
                        const std::string& email, int64_t generation) {

@@ -18,7 +18,7 @@ namespace {
 constexpr int64_t k_application_id = 0x50524143;
 
 // Forward-only. Never edit a migration once released: add the next one.
-constexpr std::array<std::string_view, 13> k_migrations = {
+constexpr std::array<std::string_view, 14> k_migrations = {
     // 1: firm, staff, accounts, contacts, the audit trail.
     R"sql(
 CREATE TABLE firm (
@@ -450,6 +450,15 @@ CREATE INDEX outbox_state ON outbox (state);
 DROP INDEX outbox_item;
 CREATE INDEX outbox_item ON outbox (item, sent_at, created_at, state, kind);
 )sql",
+    // 14: the fingerprint of the firm's link key (requests::link_key_fingerprint),
+    // never the key: every machine checks the key file it was given against it.
+    // Filled the first time a key is used, so a firm made before is filled too.
+    R"sql(
+CREATE TABLE link_key (
+  id          INTEGER PRIMARY KEY CHECK (id = 1),
+  fingerprint TEXT NOT NULL
+);
+)sql",
 };
 
 // PostgreSQL's list, numbered as SQLite's: a firm at schema N has the same
@@ -796,8 +805,16 @@ CREATE TABLE portal_sessions (
 );
 )sql";
 
-constexpr std::array<std::string_view, 13> k_postgres_migrations = {k_postgres_schema, "", "", "", "", "", "", "",
-                                                                     "", "", "", "", ""};
+// 14: the link key's fingerprint, as SQLite's 14.
+constexpr std::string_view k_postgres_link_key = R"sql(
+CREATE TABLE link_key (
+  id          INTEGER PRIMARY KEY CHECK (id = 1),
+  fingerprint TEXT COLLATE "C" NOT NULL
+);
+)sql";
+
+constexpr std::array<std::string_view, 14> k_postgres_migrations = {k_postgres_schema, "", "", "", "", "", "", "",
+                                                                     "", "", "", "", "", k_postgres_link_key};
 static_assert(k_postgres_migrations.size() == k_migrations.size());
 
 int64_t pragma_int(Database& db, std::string_view pragma) {
