@@ -2,6 +2,9 @@
 
 #include "practice/audit/audit_log.hpp"
 #include "practice/mail/mailer.hpp"
+#include "practice/requests/link_key_store.hpp"
+#include "practice/requests/links.hpp"
+#include "practice/requests/requests.hpp"
 #include "practice/storage/database.hpp"
 #include "practice/storage/file_store.hpp"
 #include "practice/storage/migrations.hpp"
@@ -25,13 +28,24 @@ DoctorCheck fail(std::string name, ErrorKind kind, std::string detail, std::stri
   return {std::move(name), false, std::move(detail), kind, std::move(hint)};
 }
 
+// The schema that keeps the link key's fingerprint (storage/migrations.cpp).
+constexpr int k_fingerprint_schema = 14;
+
 std::string mode_text(mode_t mode) { return fmt::format("{:04o}", mode & 07777); }
 
-DoctorCheck check_key(const std::string& path) {
+// `fingerprint`: the one the database keeps of the firm's key, if any.
+DoctorCheck check_key(const std::string& path, const std::optional<std::string>& fingerprint) {
+  if (path.empty()) {
+    return fail("link key", ErrorKind::config, "no [database] key_file is set: the link key is never in the database",
+                "set key_file to the firm's key file, the same on every machine");
+  }
   struct stat st {};
   if (::lstat(path.c_str(), &st) != 0) {
     return fail("link key", ErrorKind::not_found, fmt::format("{} is missing: no link in any email works", path),
-                "restore it from a backup ('practice restore'); a new key would change every link");
+                fingerprint
+                    ? "copy it (0600) from the machine that holds the firm's key, or restore it from a backup; a new "
+                      "key would change every link"
+                    : "restore it from a backup ('practice restore'); a new key would change every link");
   }
   if (!S_ISREG(st.st_mode)) {
     return fail("link key", ErrorKind::invalid_input, fmt::format("{} is not a regular file", path));
@@ -48,7 +62,17 @@ DoctorCheck check_key(const std::string& path) {
     return fail("link key", ErrorKind::invalid_input,
                 fmt::format("{} is {} bytes, not 32: it is not a link key", path, st.st_size));
   }
-  return pass("link key", fmt::format("{}, {}", path, mode_text(st.st_mode)));
+  if (fingerprint) {
+    try {
+      const auto key = requests::read_link_key(path);
+      requests::check_link_key(key.value_or(""), *fingerprint, path);
+    } catch (const Error& e) {
+      return fail("link key", ErrorKind::config, e.what(), "copy the firm's key file from the machine that holds it");
+    }
+  }
+  return pass("link key", fmt::format("{}, {}, {}", path, mode_text(st.st_mode),
+                                      fingerprint ? "the firm's (its fingerprint matches)"
+                                                  : "no fingerprint recorded yet (the next link records it)"));
 }
 
 DoctorCheck check_config(const DoctorInputs& in) {
@@ -77,6 +101,7 @@ DoctorCheck check_config(const DoctorInputs& in) {
 std::vector<DoctorCheck> run_doctor(const DoctorInputs& in) {
   std::vector<DoctorCheck> out;
   std::unique_ptr<storage::Database> db;
+  std::optional<std::string> fingerprint;
   try {
     db = std::make_unique<storage::Database>(in.db_path, storage::OpenMode::existing);
   } catch (const Error& e) {
@@ -113,6 +138,9 @@ std::vector<DoctorCheck> run_doctor(const DoctorInputs& in) {
       out.push_back(fail("schema", ErrorKind::config,
                          fmt::format("version {}: newer than this practice knows ({})", version, latest),
                          "upgrade practice"));
+    }
+    if (version >= k_fingerprint_schema && version <= latest) {
+      fingerprint = requests::LinkKeyStore(*db).fingerprint();
     }
     if (version >= 1) {
       const auto chain = audit::AuditLog(*db).verify();
@@ -154,7 +182,7 @@ std::vector<DoctorCheck> run_doctor(const DoctorInputs& in) {
     }
     tx.commit();
   }
-  out.push_back(check_key(in.key_path));
+  out.push_back(check_key(in.key_path, fingerprint));
   out.push_back(check_config(in));
   return out;
 }

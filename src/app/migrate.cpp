@@ -3,6 +3,7 @@
 #include "practice/app/workspace.hpp"
 #include "practice/audit/audit_log.hpp"
 #include "practice/error.hpp"
+#include "practice/requests/link_key_store.hpp"
 #include "practice/requests/links.hpp"
 #include "practice/storage/migrations.hpp"
 #include "practice/util/fd.hpp"
@@ -123,9 +124,15 @@ MigrateReport migrate_firm(storage::Database& from, const MigrateInputs& in) {
   }
 
   // The link key, checked before anything is changed.
-  std::optional<std::string> key;
-  if (exists(source_key)) {
-    key = requests::load_or_create_link_key(source_key);
+  std::optional<std::string> key = requests::read_link_key(source_key);
+  const auto fingerprint = requests::LinkKeyStore(from).fingerprint();
+  if (fingerprint && !key) {
+    throw ConfigError(fmt::format("the link key {} is missing: copy it (0600) from the machine that holds the "
+                                  "firm's key, then migrate; nothing was copied",
+                                  source_key));
+  }
+  if (fingerprint) {
+    requests::check_link_key(*key, *fingerprint, source_key);
   }
   report.key_file = in.key_file.empty() ? source_key : absolute(in.key_file);
   if (in.key_file.empty()) {
@@ -161,6 +168,11 @@ MigrateReport migrate_firm(storage::Database& from, const MigrateInputs& in) {
   }
   storage::apply_migrations(*to, storage::latest_schema_version(), storage::MigrationTx::callers);
   report.copy = storage::copy_firm(from, *to, files_root_for(in.from_path));
+  // The copy carries the source's fingerprint; a firm made before
+  // fingerprints has its key's recorded on the target, which checks it too.
+  if (key && !fingerprint) {
+    requests::LinkKeyStore(*to).record(requests::link_key_fingerprint(*key));
+  }
 
   const auto chain = audit::AuditLog(*to).verify();
   if (!chain.ok || chain.rows != source_chain.rows || chain.head_hash != source_chain.head_hash) {

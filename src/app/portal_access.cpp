@@ -95,7 +95,7 @@ CodeCheck check_code(accounts::Session& s, const requests::Env& env, const accou
       code->tries_left <= 0) {
     return {CodeCheck::Result::none, 0};
   }
-  const std::string key = requests::link_key(env);
+  const std::string key = requests::link_key(s.db, env);
   const std::string expected = derive_code(key, code->id, code->nonce);
   std::string digits;
   for (const char c : typed) {

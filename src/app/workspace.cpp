@@ -83,9 +83,9 @@ mail::StillApplies prepare_outgoing(const requests::Env& env, const util::Clock&
   // The link key is read on the first row that needs it, once per run, not
   // once per message.
   auto key = std::make_shared<std::optional<std::string>>();
-  const auto link_key = [key, env]() -> const std::string& {
+  const auto link_key = [key, env](storage::Database& db) -> const std::string& {
     if (!*key) {
-      *key = requests::link_key(env);
+      *key = requests::link_key(db, env);
     }
     return **key;
   };
@@ -99,7 +99,7 @@ mail::StillApplies prepare_outgoing(const requests::Env& env, const util::Clock&
       // firm's own template may show the code more than once).
       if (!nonce ||
           !mail::fill_slot(row.message, k_code_slot,
-                           derive_code(link_key(), *id, *nonce))) {
+                           derive_code(link_key(db), *id, *nonce))) {
         return std::string("its code no longer exists");
       }
       return std::nullopt;
@@ -116,8 +116,8 @@ mail::StillApplies prepare_outgoing(const requests::Env& env, const util::Clock&
         return std::nullopt;
       }
       const auto url = row.item->compare(0, colon, "request") == 0
-                           ? requests::recipient_link(db, env, link_key(), *id, row.rcpt)
-                           : approvals::contact_link(env, link_key(), *id, row.rcpt);
+                           ? requests::recipient_link(db, env, link_key(db), *id, row.rcpt)
+                           : approvals::contact_link(env, link_key(db), *id, row.rcpt);
       if (!mail::fill_slot(row.message, mail::k_link_slot, url.value_or(""))) {
         return std::nullopt;
       }

@@ -474,7 +474,7 @@ std::optional<LinkTarget> open_link(storage::Database& db, const requests::Env& 
       now > *a->last_notified_at + std::chrono::days(env.config.portal_link_expiry_days)) {
     return std::nullopt;
   }
-  const std::string key = requests::link_key(env);
+  const std::string key = requests::link_key(db, env);
   for (const auto& c : accounts::ContactStore(db).list(a->document.account_id)) {
     if (requests::same_token(token, requests::approval_link_token(key, a->id, c.email))) {
       return LinkTarget{*a, c};

@@ -35,7 +35,14 @@ void run_init(const InitOptions& o, Context& ctx) {
   const auto firm_email = o.email ? o.email : ctx.config().firm_email;
   // Flags, else the config, seed a new firm; an existing one is never
   // changed here (cli.md: 'firm edit' does).
-  const auto result = ctx.write([&](accounts::Session& s) { return accounts::init_firm(s, firm_name, firm_email); });
+  // The secret behind client links lives beside the database, never in it;
+  // its fingerprint is recorded with the firm (an existing firm's key is
+  // checked against it, and never made anew).
+  const auto result = ctx.write([&](accounts::Session& s) {
+    auto made = accounts::init_firm(s, firm_name, firm_email);
+    requests::link_key(s.db, ctx.request_env());
+    return made;
+  });
   // Config values that differ are no news: they only ever seed a new firm.
   for (const auto& field : result.ignored) {
     if (field == "name" && o.firm) {
@@ -48,8 +55,6 @@ void run_init(const InitOptions& o, Context& ctx) {
                                result.firm.email.value_or("unset")));
     }
   }
-  // The secret behind client links lives beside the database, never in it.
-  requests::load_or_create_link_key(key_path);
   const int version = storage::schema_version(db);
   if (ctx.out.json()) {
     ctx.out.print_json({{"path", path},

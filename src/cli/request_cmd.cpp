@@ -312,7 +312,8 @@ void run_show(const RequestOptions& o, Context& ctx) {
   const auto r = ctx.read([&](storage::Database& db) { return requests::get_request(db, o.id); });
   std::vector<requests::Link> links;
   if (o.links) {
-    links = requests::links(env, r);
+    // Outside the read: a firm's first key records its fingerprint (one statement).
+    links = requests::links(ctx.database(), env, r);
   }
   if (ctx.out.json()) {
     json j = full_json(r);

@@ -220,8 +220,13 @@ std::string client_address(const HttpRequest& request, const std::vector<std::st
 }
 
 Portal::Portal(PortalOptions options) : m_options(std::move(options)) {
-  m_key = requests::link_key(
-      {*m_options.config, app::link_key_path_for(m_options.db_path, *m_options.config, m_options.base_dir), "", 0, {}});
+  {
+    // Read and checked against the firm's fingerprint once, before the threads start.
+    storage::Database db(m_options.db_path, storage::OpenMode::existing, m_options.busy_timeout_ms);
+    m_key = requests::link_key(db, {*m_options.config,
+                                    app::link_key_path_for(m_options.db_path, *m_options.config, m_options.base_dir),
+                                    "", 0, {}});
+  }
   m_mail_thread = std::thread([this] { mail_loop(); });
   m_checkpoint_thread = std::thread([this] { checkpoint_loop(); });
 }

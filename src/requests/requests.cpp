@@ -9,6 +9,7 @@
 #include "practice/i18n/catalogue.hpp"
 #include "practice/mail/mailer.hpp"
 #include "practice/mail/slots.hpp"
+#include "practice/requests/link_key_store.hpp"
 #include "practice/requests/links.hpp"
 #include "practice/requests/request_store.hpp"
 #include "practice/storage/file_store.hpp"
@@ -806,8 +807,8 @@ Request relink(accounts::Session& s, int64_t id, const std::optional<std::string
   return load(s.db, id);
 }
 
-std::vector<Link> links(const Env& env, const Request& r) {
-  const std::string key = link_key(env);
+std::vector<Link> links(storage::Database& db, const Env& env, const Request& r) {
+  const std::string key = link_key(db, env);
   std::vector<Link> out;
   for (const auto& rc : r.recipients) {
     const std::string token = link_token(key, r.id, rc.id, rc.email, rc.generation);
@@ -824,12 +825,35 @@ void require_link_key_path(const std::string& path) {
   }
 }
 
-std::string link_key(const Env& env) {
+void check_link_key(const std::string& key, const std::string& fingerprint, const std::string& path) {
+  if (!same_token(link_key_fingerprint(key), fingerprint)) {
+    throw ConfigError(fmt::format("the link key {} is not this firm's (its fingerprint differs from the one the "
+                                  "database keeps): copy the firm's key file there from the machine that holds it",
+                                  path));
+  }
+}
+
+std::string link_key(storage::Database& db, const Env& env) {
   if (env.link_key) {
     return *env.link_key;
   }
   require_link_key_path(env.link_key_path);
-  return load_or_create_link_key(env.link_key_path);
+  LinkKeyStore store(db);
+  if (const auto fingerprint = store.fingerprint()) {
+    // The firm has a key: a new one here would break every link already sent.
+    const auto key = read_link_key(env.link_key_path);
+    if (!key) {
+      throw ConfigError(fmt::format("the link key {} is missing: copy it (0600) from the machine that holds the "
+                                    "firm's key; a new key would break every link already sent",
+                                    env.link_key_path));
+    }
+    check_link_key(*key, *fingerprint, env.link_key_path);
+    return *key;
+  }
+  // The firm's first key, or one made before fingerprints were kept.
+  const std::string key = load_or_create_link_key(env.link_key_path);
+  check_link_key(key, store.record(link_key_fingerprint(key)), env.link_key_path);
+  return key;
 }
 
 std::optional<LinkTarget> open_link(storage::Database& db, const Env& env, const std::string& token,
@@ -843,7 +867,7 @@ std::optional<LinkTarget> open_link(storage::Database& db, const Env& env, const
   if (!r || !(links_active(r->status) || (use == LinkUse::view && viewable(r->status)))) {
     return std::nullopt;
   }
-  const std::string key = link_key(env);
+  const std::string key = link_key(db, env);
   for (const auto& rc : r->recipients) {
     if (rc.id != parts->recipient_id) {
       continue;

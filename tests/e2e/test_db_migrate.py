@@ -8,6 +8,8 @@ file, into a database of its own on the cluster PRACTICE_TEST_PG_URL names
 skipped). In the PostgreSQL pass the fixture's firm is on PostgreSQL, and what
 is tested there is that such a firm is refused; the refusals that need no
 source at all run in both."""
+import hashlib
+import hmac
 import json
 import stat
 import time
@@ -200,7 +202,9 @@ def test_the_configured_key_file_gets_the_firms_key_or_must_hold_it(office, tmp_
 @cluster
 def test_a_firm_without_a_link_key_is_told_where_it_will_be(firm, tmp_path):
     firm.ok("account", "add", "Smith")
-    firm.key_file.unlink()  # no link was ever made
+    # A firm made before init made the key: no key, and so no fingerprint.
+    firm.key_file.unlink()
+    firm.sql("DELETE FROM link_key")
     r = firm.ok("db", "migrate", "--to", firm.postgres_database("one").arg)
     assert "no link key yet: set [database] key_file" in r.out
     key = tmp_path / "acme.key"
@@ -264,3 +268,45 @@ def test_a_firm_on_postgresql_is_refused(firm):
 def test_migrate_needs_to(firm):
     r = firm.run("db", "migrate")
     assert r.code == 64 and "--to" in r.err, r
+
+
+def fingerprint_of(key):
+    return hmac.new(key, b"practice-link-key-fingerprint:v1", hashlib.sha256).hexdigest()
+
+
+@source_is_sqlite
+@cluster
+def test_the_target_keeps_the_fingerprint_of_the_firms_key_and_checks_it(office, tmp_path):
+    key = office.key_file.read_bytes()
+    assert office.sql("SELECT fingerprint FROM link_key") == [(fingerprint_of(key),)]
+    target = office.postgres_database("target")
+    office.ok("db", "migrate", "--to", target.arg)
+    assert target.sql("SELECT fingerprint FROM link_key") == [(fingerprint_of(key),)]
+    # A machine given another key file is refused there, and so is one given none.
+    other = tmp_path / "other.key"
+    other.write_bytes(b"y" * 32)
+    other.chmod(0o600)
+    there = runs_on(office, target, tmp_path, other)
+    assert_refused(there, 78, "request", "show", office.rid, "--links", contains="is not this firm's")
+    other.unlink()
+    assert_refused(there, 78, "request", "show", office.rid, "--links", contains="copy it")
+    assert not other.exists()
+
+
+@source_is_sqlite
+@cluster
+def test_a_firm_made_before_fingerprints_gets_its_keys_on_the_target(office):
+    office.sql("DELETE FROM link_key")
+    key = office.key_file.read_bytes()
+    target = office.postgres_database("target")
+    office.ok("db", "migrate", "--to", target.arg)
+    assert target.sql("SELECT fingerprint FROM link_key") == [(fingerprint_of(key),)]
+
+
+@source_is_sqlite
+@cluster
+def test_a_firm_whose_key_is_missing_is_not_migrated(office, tmp_path):
+    office.key_file.rename(tmp_path / "aside.key")
+    target = office.postgres_database("target")
+    assert_refused(office, 78, "db", "migrate", "--to", target.arg, contains="is missing")
+    assert target.dump() == ""

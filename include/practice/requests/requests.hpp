@@ -27,8 +27,16 @@ struct Env {
   std::shared_ptr<const std::string> link_key;
 };
 
-// The firm's link key: the one held in `env`, else read (or made) at its path.
-std::string link_key(const Env& env);
+// The firm's link key: the one held in `env`, else read at its path and
+// checked against the fingerprint the database keeps (link_key_fingerprint).
+// While none is kept (a new firm, or one made before fingerprints), the key
+// is read or made and its fingerprint recorded, in the caller's write
+// transaction (or on its own outside one). Throws ConfigError when the file
+// is missing while the database has a fingerprint (no key is made then), or
+// when the key's fingerprint differs.
+std::string link_key(storage::Database& db, const Env& env);
+// Throws ConfigError unless `key` has `fingerprint`; `path` names its file.
+void check_link_key(const std::string& key, const std::string& fingerprint, const std::string& path);
 // Throws ConfigError when `path` is empty: a firm on PostgreSQL whose
 // config names no [database] key_file.
 void require_link_key_path(const std::string& path);
@@ -109,7 +117,7 @@ struct Link {
   std::optional<std::string> url;
   bool active = false;
 };
-std::vector<Link> links(const Env& env, const Request& r);
+std::vector<Link> links(storage::Database& db, const Env& env, const Request& r);
 
 // What a secret link opens: the one request and the recipient it was sent
 // to, or nullopt when the token is malformed, forged, revoked, expired

@@ -471,7 +471,7 @@ TEST_CASE("answers cannot be taken back once submitted", "[portal][actions][answ
 
 TEST_CASE("a submitted request still opens for viewing, not for acting", "[portal][actions][links]") {
   World w;
-  const auto token = links(w.env, w.sent).front().token;
+  const auto token = links(*w.db, w.env, w.sent).front().token;
   auto s = w.client(w.john, w.t0 + 1h);
   app::save_answer(s, w.env, w.sent.id, text_answer(1, "DE123"));
   AnswerInput files;
@@ -486,9 +486,9 @@ TEST_CASE("a submitted request still opens for viewing, not for acting", "[porta
   complete(staff, w.sent.id);
   CHECK(open_link(*w.db, w.env, token, w.t0 + 3h, LinkUse::view));
   // A cancelled or draft request opens for neither.
-  CHECK_FALSE(open_link(*w.db, w.env, links(w.env, w.draft).front().token, w.t0 + 3h, LinkUse::view));
+  CHECK_FALSE(open_link(*w.db, w.env, links(*w.db, w.env, w.draft).front().token, w.t0 + 3h, LinkUse::view));
   const auto other = w.sent_request("Smith");
-  const auto other_token = links(w.env, other).front().token;
+  const auto other_token = links(*w.db, w.env, other).front().token;
   CHECK(open_link(*w.db, w.env, other_token, w.t0 + 3h, LinkUse::view));
   cancel(staff, other.id, std::nullopt);
   CHECK_FALSE(open_link(*w.db, w.env, other_token, w.t0 + 3h, LinkUse::view));

@@ -59,7 +59,7 @@ struct Fixture {
 TEST_CASE("a link opens its request while it awaits the client, and only then") {
   Fixture f;
   const Request r = f.sent_request();
-  const auto token = links(f.env, r).front().token;
+  const auto token = links(*f.db, f.env, r).front().token;
   const auto now = test::at("2026-03-02");
   REQUIRE(open_link(*f.db, f.env, token, now));
   CHECK(open_link(*f.db, f.env, token, now)->request.id == r.id);
@@ -77,7 +77,7 @@ TEST_CASE("a link opens its request while it awaits the client, and only then") 
   auto s = f.session();
   relink(s, r.id, std::nullopt);
   CHECK_FALSE(open_link(*f.db, f.env, token, now));
-  const auto fresh = links(f.env, get_request(*f.db, r.id)).front().token;
+  const auto fresh = links(*f.db, f.env, get_request(*f.db, r.id)).front().token;
   CHECK(open_link(*f.db, f.env, fresh, now));
   // Dead once completed.
   complete(s, r.id);
