@@ -16,10 +16,15 @@ constexpr std::string_view k_client_kinds = "('request', 'approval', 'reminder',
 // When an email about the item $ITEM last reached the client (the newest
 // sent_at of its emails to the client), and since when a newer one waits
 // undelivered (queued or being sent): one seek into outbox_item each.
+// The state is compared through coalesce (it is never NULL) so that no
+// index on state can serve it: during a burst of sends PostgreSQL's
+// statistics still say almost nothing is 'sent', and it then scanned every
+// sent row by the state index for each item, once per email delivered
+// (5 ms each at 3,000 sent; remind --run over 10,000 took 83 s).
 constexpr std::string_view k_last_sent = R"sql((SELECT max(o.sent_at) FROM outbox o
-   WHERE o.item = $ITEM AND o.kind IN $KINDS AND o.state = 'sent'))sql";
+   WHERE o.item = $ITEM AND o.kind IN $KINDS AND coalesce(o.state, '') = 'sent'))sql";
 constexpr std::string_view k_waiting_since = R"sql((SELECT min(o.created_at) FROM outbox o
-   WHERE o.item = $ITEM AND o.kind IN $KINDS AND o.state IN ('queued', 'sending')
+   WHERE o.item = $ITEM AND o.kind IN $KINDS AND coalesce(o.state, '') IN ('queued', 'sending')
      AND o.created_at > coalesce($LAST_SENT, '')))sql";
 
 // One query per kind of item awaiting a client; a new kind of item adds a
@@ -52,13 +57,13 @@ SELECT kind, id, title, status, coalesce(last_sent, recorded) FROM (
   SELECT 'request' AS kind, r.id AS id, r.title AS title, r.status AS status,
          coalesce(r.last_notified_at, r.sent_at) AS recorded,
          (SELECT max(o.sent_at) FROM outbox o
-          WHERE o.item = 'request:' || r.id AND o.kind IN $KINDS AND o.state = 'sent') AS last_sent
+          WHERE o.item = 'request:' || r.id AND o.kind IN $KINDS AND coalesce(o.state, '') = 'sent') AS last_sent
   FROM requests r
   WHERE r.account_id = ?1 AND r.status IN ('pending', 'in_progress')
   UNION ALL
   SELECT 'approval', p.id, d.name, p.status, coalesce(p.last_notified_at, p.requested_at),
          (SELECT max(o.sent_at) FROM outbox o
-          WHERE o.item = 'approval:' || p.id AND o.kind IN $KINDS AND o.state = 'sent')
+          WHERE o.item = 'approval:' || p.id AND o.kind IN $KINDS AND coalesce(o.state, '') = 'sent')
   FROM approvals p JOIN documents d ON d.id = p.document_id
   WHERE p.account_id = ?1 AND p.status = 'pending') AS items
 ORDER BY 5 DESC, 1, 2 DESC)sql";
