@@ -7,8 +7,10 @@
 // The schema is the project's migrations and the rows go in through the
 // stores (the same statements the commands run, prepared once through the
 // connection's statement cache), one transaction per table, so no CLI call
-// per row. Two things the stores have no call for are written directly:
-// stored_files rows without file contents, and outbox rows marked sent.
+// per row. The documents' 1,000 contents go into the file store beside DB
+// (DIR/files) as an upload puts them, so `doctor` and `db migrate` find every
+// file; outbox rows marked sent, which the stores have no call for, are
+// written directly.
 // Everything is a pure function of the row numbers: two runs build the same
 // firm. Prints the time it took and the database size per 1,000 requests.
 //
@@ -18,6 +20,7 @@
 #include "practice/accounts/contact_store.hpp"
 #include "practice/accounts/firm_store.hpp"
 #include "practice/accounts/staff_store.hpp"
+#include "practice/app/workspace.hpp"
 #include "practice/approvals/approval_store.hpp"
 #include "practice/audit/audit_log.hpp"
 #include "practice/error.hpp"
@@ -25,8 +28,8 @@
 #include "practice/mail/outbox_store.hpp"
 #include "practice/requests/request_store.hpp"
 #include "practice/storage/database.hpp"
+#include "practice/storage/file_store.hpp"
 #include "practice/storage/migrations.hpp"
-#include "practice/util/sha256.hpp"
 #include "practice/util/time.hpp"
 
 #include <fmt/format.h>
@@ -37,6 +40,8 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -106,7 +111,8 @@ util::TimePoint spread(int64_t i, int64_t n, util::TimePoint from = k_start, uti
 
 class Generator {
 public:
-  Generator(storage::Database& db, const Sizes& sizes) : m_db(db), m_sizes(sizes) {}
+  Generator(storage::Database& db, const Sizes& sizes, std::string path)
+      : m_db(db), m_sizes(sizes), m_path(std::move(path)) {}
 
   void run() {
     table("firm and staff", [&] { firm_and_staff(); });
@@ -422,14 +428,15 @@ private:
     jobs::JobStore links(m_db);
     const auto shared = store.insert_folder("Client documents", true, k_start);
     const auto internal = store.insert_folder("Internal", false, k_start);
-    storage::Statement file(m_db, "INSERT INTO stored_files (sha256, size, created_at) VALUES (?, ?, ?)");
-    std::vector<std::string> hashes;
+    // Each content from a file of its own, as `doc add` stores an upload.
+    storage::FileStore files(app::files_root_for(m_path), int64_t{1} << 30);
+    const std::string staging = m_path + ".content";
+    std::vector<storage::StoredFile> contents;
     for (int i = 0; i < k_stored_files; ++i) {
-      hashes.push_back(util::sha256_hex(fmt::format("document content {}", i)));
-      file.bind_all(hashes.back(), int64_t{20'000 + i * 37}, util::format_iso(k_start));
-      file.run();
-      file.reset();
+      std::ofstream(staging, std::ios::binary | std::ios::trunc) << fmt::format("document content {}", i);
+      contents.push_back(files.put(m_db, staging, k_start));
     }
+    std::filesystem::remove(staging);
     const int64_t n = m_sizes.documents();
     for (int64_t d = 0; d < n; ++d) {
       const int64_t account = d % m_sizes.accounts + 1;
@@ -441,8 +448,9 @@ private:
       if (v % 3 != 0) {
         doc.description = "Prepared for your review";
       }
-      doc.sha256 = hashes[static_cast<size_t>(d % k_stored_files)];
-      doc.size = 20'000 + (d % k_stored_files) * 37;
+      const auto& content = contents[static_cast<size_t>(d % k_stored_files)];
+      doc.sha256 = content.sha256;
+      doc.size = content.size;
       doc.uploaded_by = staff_person(staff_of(account));
       // Pending approvals are recent; decided ones spread over the year.
       const bool pending = v % 10 < 4;
@@ -683,6 +691,7 @@ WHERE id = ?1)sql");
 
   storage::Database& m_db;
   Sizes m_sizes;
+  std::string m_path;  // the database, beside which its file store lives
   std::vector<std::pair<int64_t, std::vector<int64_t>>> m_pipelines;
   std::vector<int64_t> m_job_stage;
   std::vector<RequestRow> m_requests;
@@ -732,7 +741,7 @@ int main(int argc, char** argv) {
                  static_cast<long long>(sizes.requests()), static_cast<long long>(sizes.jobs()),
                  static_cast<long long>(sizes.documents()), static_cast<long long>(sizes.audit_rows),
                  static_cast<long long>(sizes.outbox_rows));
-    Generator(db, sizes).run();
+    Generator(db, sizes, path).run();
     db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
     const std::chrono::duration<double> took = std::chrono::steady_clock::now() - t0;
     ::stat(path.c_str(), &st);
