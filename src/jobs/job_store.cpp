@@ -19,17 +19,23 @@ constexpr std::string_view k_job_select = R"sql(
 SELECT j.id, j.account_id, a.name, j.pipeline_id, pl.name, j.stage_id, s.name, j.title,
        j.assignee_id, st.name, st.email, j.due_date, j.created_at, j.moved_at, j.archived_at,
        l.item_kind, l.item_id, l.stage_id, ls.name, coalesce(r.title, d.name), coalesce(r.status, p.status),
-       (SELECT count(*) FROM request_questions q WHERE q.request_id = r.id),
-       (SELECT count(*) FROM request_questions q JOIN request_answers x ON x.question_id = q.id
-        WHERE q.request_id = r.id),
+       -- Only what an item's state and waiting_for read is counted, each in
+       -- the one status that reads it (NULL, read as 0, elsewhere): a list
+       -- counts for a few of its items, not a handful of subqueries a row.
+       CASE WHEN r.status IN ('pending', 'in_progress') THEN
+         (SELECT count(*) FROM request_questions q WHERE q.request_id = r.id) END,
+       CASE WHEN r.status = 'in_progress' THEN
+         (SELECT count(*) FROM request_questions q JOIN request_answers x ON x.question_id = q.id
+          WHERE q.request_id = r.id) END,
        -- A disapproved approval is superseded by a newer approval of the same
        -- document, or by one linked to the job after it in the same stage
        -- (the fixed document is often a new upload).
-       p.status = 'disapproved' AND (
+       CASE WHEN p.status = 'disapproved' THEN
          EXISTS (SELECT 1 FROM approvals p2 WHERE p2.document_id = p.document_id AND p2.id > p.id)
          OR EXISTS (SELECT 1 FROM job_links l2 WHERE l2.job_id = l.job_id AND l2.item_kind = 'approval'
-                    AND l2.stage_id = l.stage_id AND l2.id > l.id)),
-       (SELECT count(*) FROM request_recipients rr WHERE rr.request_id = r.id), r.login
+                    AND l2.stage_id = l.stage_id AND l2.id > l.id) END,
+       CASE WHEN r.status = 'draft' THEN (SELECT count(*) FROM request_recipients rr WHERE rr.request_id = r.id) END,
+       r.login
 FROM jobs j JOIN accounts a ON a.id = j.account_id JOIN pipelines pl ON pl.id = j.pipeline_id
 JOIN stages s ON s.id = j.stage_id LEFT JOIN staff st ON st.id = j.assignee_id
 LEFT JOIN job_links l ON l.job_id = j.id
