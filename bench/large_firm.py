@@ -1,22 +1,36 @@
 #!/usr/bin/python3
-"""Every daily command on a large firm, against the sqlite3 CLI (issue 16).
+"""Every daily command on a large firm, on SQLite and PostgreSQL, against the sqlite3 CLI (issues 16, 17).
 
 Builds a firm with tests/bench/practice_make_firm (10,000 accounts, 30,000
 contacts, 100,000 jobs, 300,000 requests of 5 questions, 100,000 documents
-with approvals, 1,000,000 audit rows, 300,000 outbox rows), then times each
-command with --json next to the sqlite3 CLI running SQL that returns the same
-rows, pairwise in one run (the two alternate, RUNS times each, five times that
-for a point command), and prints the medians, the median of the pairs' ratios
-and the peak memory of each (ru_maxrss from wait4).
-Before timing, each pair is run once and its rows compared (by id, in order;
---strict compares every field).
+with approvals, 1,000,000 audit rows, 300,000 outbox rows), copies it to a
+PostgreSQL database with `practice db migrate --to`, then times each command
+with --json on both next to the sqlite3 CLI running SQL that returns the same
+rows, in one run (the three take turns going first, RUNS times each, five
+times that for a point command), and prints the medians, the median of the
+runs' ratios and the peak memory of each (ru_maxrss from wait4).
+Before timing, each command is run once and its rows compared (by id, in
+order; --strict compares every field): practice on SQLite against sqlite3;
+practice on PostgreSQL against practice on SQLite, always every field.
 
-Targets: a point command (one record, or one account's records) under 10 ms
-and at most 1.5x sqlite3; a whole-firm list at most 1.5x sqlite3 and under
-32 MB; audit --verify at least 1,000,000 rows/s and under 32 MB;
+SQLite targets: a point command (one record, or one account's records) under
+10 ms and at most 1.5x sqlite3; a whole-firm list at most 1.5x sqlite3 and
+under 32 MB; audit --verify at least 1,000,000 rows/s and under 32 MB;
 remind --run --dry-run under 1 s.
+PostgreSQL targets (a server round trip per statement and a connection's
+start-up, ~4 ms, where SQLite reads a file in the process): a point command
+under 25 ms; a whole-firm list at most 2x practice on SQLite and under 32 MB;
+audit --verify at least 500,000 rows/s and under 32 MB; remind --run
+--dry-run under 2 s.
 
-Usage: bench/large_firm.py [--db FIRM.db] [--scale F] [--runs N] [--strict] [--only NAME] [PATH/TO/practice]
+PostgreSQL: a throwaway cluster (scripts/pg-cluster) in a temporary folder
+under /tmp, stopped at the end; or --pg-url, the URL of a maintenance
+database on an existing server, where a database is made for the run and
+dropped after it; or --pg-firm, a database `db migrate` already filled from
+--db's firm, used as it is; --no-postgres: SQLite only.
+
+Usage: bench/large_firm.py [--db FIRM.db] [--scale F] [--runs N] [--strict] [--only NAME]
+                           [--pg-url URL | --pg-firm URL | --no-postgres] [PATH/TO/practice]
   (default practice: build/src/practice; the firm is built in a temporary
   folder unless --db names one practice_make_firm built)
 """
@@ -28,6 +42,8 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
+import urllib.parse
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -310,28 +326,42 @@ def key(row):
     return (row.get("kind", ""), row.get("id"))
 
 
-def check(name, kind, p_out, s_out, strict):
-    """'' when both return the same rows, else what differs."""
-    if kind == VERIFY_KIND:
-        rows = json.loads(p_out)
-        count = int(s_out.split("|")[0])
-        return "" if rows["ok"] and rows["rows"] == count else f"verify says {rows}, sqlite3 counts {count}"
-    p, s = practice_rows(p_out), sqlite_rows(s_out)
+def compare(name, kind, a, b, strict):
+    """'' when rows `a` and `b` (lists of objects) are the same, else what differs."""
     # remind plans: practice sorts by send_at only (or keeps the plan's
     # order), so rows with the same send_at may come in either order.
     unordered = name.startswith("remind")
-    pk, sk = [key(r) for r in p], [key(r) for r in s]
+    ak, bk = [key(r) for r in a], [key(r) for r in b]
     if unordered:
-        pk, sk = sorted(pk), sorted(sk)
-    if pk != sk:
-        return f"{len(p)} rows vs {len(s)}; first difference at {next((i for i, (x, y) in enumerate(zip(pk, sk)) if x != y), min(len(pk), len(sk)))}"
+        ak, bk = sorted(ak), sorted(bk)
+    if ak != bk:
+        first = next((i for i, (x, y) in enumerate(zip(ak, bk)) if x != y), min(len(ak), len(bk)))
+        return f"{len(a)} rows vs {len(b)}; first difference at {first}"
     if strict:
-        ps, ss = (sorted(p, key=key), sorted(s, key=key)) if unordered else (p, s)
-        for x, y in zip(ps, ss):
+        xs, ys = (sorted(a, key=key), sorted(b, key=key)) if unordered else (a, b)
+        for x, y in zip(xs, ys):
             if x != y:
                 diff = [k for k in set(x) | set(y) if x.get(k) != y.get(k)]
                 return f"row {key(x)} differs in {diff}: {[(x.get(k), y.get(k)) for k in diff][:2]}"
     return ""
+
+
+def check(name, kind, p_out, s_out, strict):
+    """'' when practice and sqlite3 return the same rows, else what differs."""
+    if kind == VERIFY_KIND:
+        rows = json.loads(p_out)
+        count = int(s_out.split("|")[0])
+        return "" if rows["ok"] and rows["rows"] == count else f"verify says {rows}, sqlite3 counts {count}"
+    return compare(name, kind, practice_rows(p_out), sqlite_rows(s_out), strict)
+
+
+def check_pg(name, kind, pg_out, sq_out):
+    """'' when practice returns the same rows on PostgreSQL as on SQLite, every
+    field alike, else what differs."""
+    if kind == VERIFY_KIND:
+        pg, sq = json.loads(pg_out), json.loads(sq_out)
+        return "" if pg["ok"] and pg["rows"] == sq["rows"] else f"verify says {pg} on PostgreSQL, {sq} on SQLite"
+    return compare(name, kind, practice_rows(pg_out), practice_rows(sq_out), strict=True)
 
 
 def target(kind, name, med, ratio, peak, verify_rows):
@@ -344,6 +374,96 @@ def target(kind, name, med, ratio, peak, verify_rows):
     return med < 1000, "< 1 s"
 
 
+def target_pg(kind, med, ratio_sq, peak, verify_rows):
+    """PostgreSQL's targets; `ratio_sq` is against practice on SQLite (see the docstring for why)."""
+    if kind == POINT:
+        return med < 25, "< 25 ms"
+    if kind == LIST:
+        return ratio_sq <= 2 and peak < 32, "<= 2x SQLite, < 32 MB"
+    if kind == VERIFY_KIND:
+        return verify_rows / (med / 1000) >= 500_000 and peak < 32, ">= 500k rows/s, < 32 MB"
+    return med < 2000, "< 2 s"
+
+
+def pg_url_with(url, dbname):
+    """`url` (a libpq URL) with its database replaced by `dbname`."""
+    parts = urllib.parse.urlsplit(url)
+    return urllib.parse.urlunsplit(parts._replace(path="/" + urllib.parse.quote(dbname)))
+
+
+def shown(url):
+    """`url` without its password, to print."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.rsplit("@", 1)[1]
+    return urllib.parse.urlunsplit(parts._replace(netloc=f"{parts.username}@{netloc}"))
+
+
+class Postgres:
+    """Where the firm runs on PostgreSQL: a throwaway cluster of our own, or a
+    database made on a server --pg-url names, or the firm --pg-firm names."""
+
+    def __init__(self):
+        self.cluster = None
+        self.maintenance = None
+        self.made = None
+        self.url = None
+
+    def open(self, args):
+        """Readies the database; close() undoes what this did, even half way."""
+        self.maintenance = args.pg_url
+        if args.pg_firm:
+            self.url = args.pg_firm
+            return
+        if not self.maintenance:
+            # The postgres user must enter the cluster's folder, and its
+            # socket path must stay short: a folder of our own under /tmp.
+            parent = tempfile.mkdtemp(prefix="pgbench.", dir="/tmp")
+            os.chmod(parent, 0o755)
+            self.cluster = os.path.join(parent, "c")
+            self.maintenance = subprocess.run([str(ROOT / "scripts" / "pg-cluster"), "start", self.cluster],
+                                              check=True, capture_output=True, text=True).stdout.strip()
+        self.made = f"practice_bench_{os.getpid()}"
+        self.admin(f'CREATE DATABASE "{self.made}"')
+        self.url = pg_url_with(self.maintenance, self.made)
+
+    def admin(self, statement):
+        import psycopg2  # only a PostgreSQL run needs it
+        con = psycopg2.connect(self.maintenance)
+        con.autocommit = True
+        try:
+            with con.cursor() as cur:
+                cur.execute(statement)
+        finally:
+            con.close()
+
+    def size_mb(self):
+        import psycopg2
+        with psycopg2.connect(self.url) as con, con.cursor() as cur:
+            cur.execute("SELECT pg_database_size(current_database())")
+            return cur.fetchone()[0] / 1e6
+
+    def close(self):
+        if self.cluster:
+            subprocess.run([str(ROOT / "scripts" / "pg-cluster"), "stop", self.cluster], check=True)
+            os.rmdir(os.path.dirname(self.cluster))
+        elif self.made:
+            self.admin(f'DROP DATABASE "{self.made}" WITH (FORCE)')
+
+
+def migrate(practice, db, pg, env, config):
+    """The firm in `db` copied to `pg.url` by the product; seconds it took."""
+    started = time.monotonic()
+    out = subprocess.run([practice, "--json", "db", "migrate", "--to", pg.url],
+                         env=dict(env, PRACTICE_DB=db, PRACTICE_CONFIG=str(config)), capture_output=True, text=True)
+    took = time.monotonic() - started
+    if out.returncode != 0:
+        sys.exit(f"db migrate --to {shown(pg.url)} exited {out.returncode}: {out.stderr.strip()}")
+    print(f"db migrate: {json.loads(out.stdout)['rows']:,} rows in {took:.1f} s")
+    return took
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("practice", nargs="?", default=str(ROOT / "build" / "src" / "practice"))
@@ -352,77 +472,124 @@ def main():
     ap.add_argument("--runs", type=int, default=7)
     ap.add_argument("--strict", action="store_true", help="compare every field, not only the rows' ids")
     ap.add_argument("--only", action="append", help="only the commands whose name starts so (repeatable)")
+    where = ap.add_mutually_exclusive_group()
+    where.add_argument("--pg-url", help="a maintenance database's URL: the run's database is made there and dropped "
+                                        "(else a throwaway cluster is started)")
+    where.add_argument("--pg-firm", help="the URL of a database `practice db migrate` already filled from --db "
+                                         "(kept as it is)")
+    where.add_argument("--no-postgres", action="store_true", help="SQLite only")
     args = ap.parse_args()
+    if args.pg_firm and not args.db:
+        ap.error("--pg-firm needs --db, the firm it was migrated from")
     if not os.path.exists("/usr/bin/sqlite3"):
         subprocess.run([str(ROOT / "scripts" / "install-deps")], check=True)
     with tempfile.TemporaryDirectory() as tmp:
-        db = args.db
-        if not db:
-            db = str(Path(tmp) / "firm.db")
-            generator = Path(args.practice).resolve().parents[1] / "tests" / "bench" / "practice_make_firm"
-            out = subprocess.run([str(generator), db, "--scale", args.scale], check=True, capture_output=True,
-                                 text=True)
-            print(f"generator: {out.stdout.strip()}")
-        measure = str(Path(tmp) / "measure")
-        subprocess.run(["cc", "-O2", "-o", measure, str(ROOT / "bench" / "measure.c")], check=True)
-        con = sqlite3.connect(db)
-        counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-                  for t in ("accounts", "requests", "jobs", "approvals", "audit", "outbox")}
-        account = con.execute("SELECT id FROM accounts WHERE name = ?", (ACCOUNT,)).fetchone()[0]
-        # An account's request in progress (questions, some answers), and a
-        # job of the account with requests and approvals linked.
-        R = con.execute("SELECT min(id) FROM requests WHERE account_id = ? AND status = 'in_progress'",
-                        (account,)).fetchone()[0]
-        J = con.execute("SELECT min(job_id) FROM job_links l JOIN jobs j ON j.id = l.job_id "
-                        "WHERE j.account_id = ? AND l.item_kind = 'approval'", (account,)).fetchone()[0]
-        con.close()
-        home = Path(tmp) / "home"
-        home.mkdir()
-        env = dict(os.environ, PRACTICE_DB=db, PRACTICE_CONFIG="", PRACTICE_NOW=NOW, HOME=str(home),
-                   PRACTICE_USER="staff1@large.test")
-        env.pop("PRACTICE_SCREENSHOTS", None)
-        print(f"firm: {counts['accounts']:,} accounts, {counts['requests']:,} requests, {counts['jobs']:,} jobs, "
-              f"{counts['approvals']:,} approvals, {counts['audit']:,} audit rows, {counts['outbox']:,} outbox rows, "
-              f"{os.path.getsize(db) / 1e6:.0f} MB; A = {ACCOUNT!r}, R = {R}, J = {J}; medians of {args.runs}\n")
+        pg = None if args.no_postgres else Postgres()
+        try:
+            if pg:
+                pg.open(args)
+            run(args, tmp, pg)
+        finally:
+            if pg:
+                pg.close()
+
+
+def run(args, tmp, pg):
+    db = args.db
+    if not db:
+        db = str(Path(tmp) / "firm.db")
+        generator = Path(args.practice).resolve().parents[1] / "tests" / "bench" / "practice_make_firm"
+        out = subprocess.run([str(generator), db, "--scale", args.scale], check=True, capture_output=True,
+                             text=True)
+        print(f"generator: {out.stdout.strip()}")
+    measure = str(Path(tmp) / "measure")
+    subprocess.run(["cc", "-O2", "-o", measure, str(ROOT / "bench" / "measure.c")], check=True)
+    con = sqlite3.connect(db)
+    counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+              for t in ("accounts", "requests", "jobs", "approvals", "audit", "outbox")}
+    account = con.execute("SELECT id FROM accounts WHERE name = ?", (ACCOUNT,)).fetchone()[0]
+    # An account's request in progress (questions, some answers), and a
+    # job of the account with requests and approvals linked.
+    R = con.execute("SELECT min(id) FROM requests WHERE account_id = ? AND status = 'in_progress'",
+                    (account,)).fetchone()[0]
+    J = con.execute("SELECT min(job_id) FROM job_links l JOIN jobs j ON j.id = l.job_id "
+                    "WHERE j.account_id = ? AND l.item_kind = 'approval'", (account,)).fetchone()[0]
+    con.close()
+    home = Path(tmp) / "home"
+    home.mkdir()
+    env = dict(os.environ, PRACTICE_DB=db, PRACTICE_CONFIG="", PRACTICE_NOW=NOW, HOME=str(home),
+               PRACTICE_USER="staff1@large.test")
+    env.pop("PRACTICE_SCREENSHOTS", None)
+    pg_env = None
+    if pg:
+        # On PostgreSQL the link key lives in the file [database] key_file names.
+        config = Path(tmp) / "pg.toml"
+        config.write_text(f"[database]\nkey_file = {json.dumps(str(Path(tmp) / 'pg.key'))}\n")
+        if not args.pg_firm:
+            migrate(args.practice, db, pg, env, config)
+        pg_env = dict(env, PRACTICE_DB=pg.url, PRACTICE_CONFIG=str(config))
+    print(f"firm: {counts['accounts']:,} accounts, {counts['requests']:,} requests, {counts['jobs']:,} jobs, "
+          f"{counts['approvals']:,} approvals, {counts['audit']:,} audit rows, {counts['outbox']:,} outbox rows, "
+          f"{os.path.getsize(db) / 1e6:.0f} MB" + (f" ({pg.size_mb():.0f} MB on PostgreSQL)" if pg else "")
+          + f"; A = {ACCOUNT!r}, R = {R}, J = {J}; medians of {args.runs}\n")
+    if pg:
+        print(f"{'command':<34} {'SQLite':>9} {'Postgres':>9} {'sqlite3':>9} {'SQ/s3':>6} {'PG/s3':>6} "
+              f"{'PG/SQ':>6} {'SQ.peak':>7} {'PG.peak':>7} {'s3.peak':>7}  {'rows':>7}  targets")
+    else:
         print(f"{'command':<34} {'practice':>9} {'sqlite3':>9} {'ratio':>6} {'peak':>7} {'sq.peak':>7}  "
               f"{'rows':>7}  target")
-        missed = 0
-        for name, kind, argv, sql in commands({"R": R, "J": J}):
-            if args.only and not any(name.startswith(o) for o in args.only):
-                continue
-            p_cmd = [args.practice, "--json", *argv]
-            s_cmd = ["sqlite3", "-list", db, sql]
-            p_out = subprocess.run(p_cmd, env=env, capture_output=True, text=True)
-            s_out = subprocess.run(s_cmd, capture_output=True, text=True)
-            if p_out.returncode != 0 or s_out.returncode != 0:
-                sys.exit(f"{name}: practice {p_out.returncode} {p_out.stderr.strip()}; "
-                         f"sqlite3 {s_out.returncode} {s_out.stderr.strip()}")
-            differs = check(name, kind, p_out.stdout, s_out.stdout, args.strict)
-            rows = json.loads(p_out.stdout)["rows"] if kind == VERIFY_KIND else len(practice_rows(p_out.stdout))
-            p_times, s_times, p_peak, s_peak = [], [], 0.0, 0.0
-            # A point command takes a few milliseconds, where a shared machine's
-            # noise is widest: it gets five times the runs.
-            for i in range(args.runs * (5 if kind == POINT else 1)):
-                # Alternate which goes first, so neither always runs on a warmer cache.
-                pair = [(p_cmd, env, p_times, "p"), (s_cmd, env, s_times, "s")]
-                for cmd, e, times, who in (pair if i % 2 == 0 else pair[::-1]):
-                    ms, peak = run_once(measure, cmd, e)
-                    times.append(ms)
-                    if who == "p":
-                        p_peak = max(p_peak, peak)
-                    else:
-                        s_peak = max(s_peak, peak)
-            pm, sm = statistics.median(p_times), statistics.median(s_times)
-            # The ratio pair by pair, so a drift of the machine's speed cancels.
-            ratio = statistics.median(p / s for p, s in zip(p_times, s_times))
-            ok, goal = target(kind, name, pm, ratio, p_peak, rows)
-            missed += 0 if ok and not differs else 1
-            note = f"{'ok' if ok else 'MISSED'} ({goal})" + (f"; ROWS DIFFER: {differs}" if differs else "")
-            if kind == VERIFY_KIND:
-                note += f"; {rows / (pm / 1000) / 1e6:.2f}M rows/s"
-            print(f"{name:<34} {pm:>7.1f}ms {sm:>7.1f}ms {ratio:>5.2f}x {p_peak:>5.0f}MB {s_peak:>5.0f}MB  "
-                  f"{rows:>7,}  {note}", flush=True)
-        print(f"\n{'every target met' if missed == 0 else f'{missed} missed or differing'}")
+    missed = 0
+    for name, kind, argv, sql in commands({"R": R, "J": J}):
+        if args.only and not any(name.startswith(o) for o in args.only):
+            continue
+        p_cmd = [args.practice, "--json", *argv]
+        s_cmd = ["sqlite3", "-list", db, sql]
+        runners = [("sq", p_cmd, env), ("s3", s_cmd, env)] + ([("pg", p_cmd, pg_env)] if pg else [])
+        outs = {}
+        for who, cmd, e in runners:
+            out = subprocess.run(cmd, env=e, capture_output=True, text=True)
+            if out.returncode != 0:
+                sys.exit(f"{name} ({who}): exited {out.returncode}: {out.stderr.strip()}")
+            outs[who] = out.stdout
+        differs = check(name, kind, outs["sq"], outs["s3"], args.strict)
+        pg_differs = check_pg(name, kind, outs["pg"], outs["sq"]) if pg else ""
+        rows = json.loads(outs["sq"])["rows"] if kind == VERIFY_KIND else len(practice_rows(outs["sq"]))
+        times = {who: [] for who, _, _ in runners}
+        peaks = {who: 0.0 for who, _, _ in runners}
+        # A point command takes a few milliseconds, where a shared machine's
+        # noise is widest: it gets five times the runs.
+        for i in range(args.runs * (5 if kind == POINT else 1)):
+            # Each goes first in turn, so none always runs on a warmer cache.
+            shift = i % len(runners)
+            for who, cmd, e in runners[shift:] + runners[:shift]:
+                ms, peak = run_once(measure, cmd, e)
+                times[who].append(ms)
+                peaks[who] = max(peaks[who], peak)
+        med = {who: statistics.median(t) for who, t in times.items()}
+
+        # Ratios run by run, so a drift of the machine's speed cancels.
+        def ratio(a, b):
+            return statistics.median(x / y for x, y in zip(times[a], times[b]))
+
+        ok, goal = target(kind, name, med["sq"], ratio("sq", "s3"), peaks["sq"], rows)
+        missed += 0 if ok and not differs else 1
+        note = f"{'ok' if ok else 'MISSED'} ({goal})" + (f"; ROWS DIFFER: {differs}" if differs else "")
+        if kind == VERIFY_KIND:
+            note += f"; {rows / (med['sq'] / 1000) / 1e6:.2f}M rows/s"
+        if not pg:
+            print(f"{name:<34} {med['sq']:>7.1f}ms {med['s3']:>7.1f}ms {ratio('sq', 's3'):>5.2f}x "
+                  f"{peaks['sq']:>5.0f}MB {peaks['s3']:>5.0f}MB  {rows:>7,}  {note}", flush=True)
+            continue
+        pg_ok, pg_goal = target_pg(kind, med["pg"], ratio("pg", "sq"), peaks["pg"], rows)
+        missed += 0 if pg_ok and not pg_differs else 1
+        pg_note = f"{'ok' if pg_ok else 'MISSED'} ({pg_goal})" + (
+            f"; PG ROWS DIFFER: {pg_differs}" if pg_differs else "")
+        if kind == VERIFY_KIND:
+            pg_note += f"; {rows / (med['pg'] / 1000) / 1e6:.2f}M rows/s"
+        print(f"{name:<34} {med['sq']:>7.1f}ms {med['pg']:>7.1f}ms {med['s3']:>7.1f}ms {ratio('sq', 's3'):>5.2f}x "
+              f"{ratio('pg', 's3'):>5.2f}x {ratio('pg', 'sq'):>5.2f}x {peaks['sq']:>5.0f}MB {peaks['pg']:>5.0f}MB "
+              f"{peaks['s3']:>5.0f}MB  {rows:>7,}  SQLite {note} | PG {pg_note}", flush=True)
+    print(f"\n{'every target met' if missed == 0 else f'{missed} missed or differing'}")
 
 
 if __name__ == "__main__":
