@@ -6,7 +6,7 @@ namespace practice::accounts {
 
 namespace {
 
-constexpr std::string_view k_select = R"sql(
+constexpr std::string_view k_select_contact = R"sql(
 SELECT c.id, c.account_id, a.name, c.name, c.email, c.notify, c.portal, c.created_at, c.language
 FROM contacts c JOIN accounts a ON a.id = c.account_id)sql";
 
@@ -50,7 +50,7 @@ void ContactStore::remove(int64_t id, util::TimePoint at) {
 }
 
 std::optional<Contact> ContactStore::get(int64_t id) {
-  storage::Statement s(m_db, std::string(k_select) + " WHERE c.id = ? AND c.removed_at IS NULL");
+  storage::Statement s(m_db, std::string(k_select_contact) + " WHERE c.id = ? AND c.removed_at IS NULL");
   s.bind(1, id);
   if (!s.step()) {
     return std::nullopt;
@@ -59,7 +59,7 @@ std::optional<Contact> ContactStore::get(int64_t id) {
 }
 
 std::vector<Contact> ContactStore::list(std::optional<int64_t> account_id) {
-  storage::Statement s(m_db, std::string(k_select) + R"sql(
+  storage::Statement s(m_db, std::string(k_select_contact) + R"sql(
 WHERE c.removed_at IS NULL AND (CAST(?1 AS BIGINT) IS NULL OR c.account_id = ?1)
 ORDER BY a.name COLLATE NOCASE, a.id, c.name COLLATE NOCASE, c.id)sql");
   s.bind(1, account_id);
@@ -71,7 +71,7 @@ ORDER BY a.name COLLATE NOCASE, a.id, c.name COLLATE NOCASE, c.id)sql");
 }
 
 std::optional<Contact> ContactStore::find_by_email(int64_t account_id, std::string_view email) {
-  storage::Statement s(m_db, std::string(k_select) +
+  storage::Statement s(m_db, std::string(k_select_contact) +
                                  " WHERE c.account_id = ? AND c.email = ? AND c.removed_at IS NULL");
   s.bind_all(account_id, email);
   if (!s.step()) {

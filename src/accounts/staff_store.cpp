@@ -7,7 +7,7 @@ namespace practice::accounts {
 
 namespace {
 
-constexpr std::string_view k_select = R"sql(
+constexpr std::string_view k_select_staff = R"sql(
 SELECT id, name, email, role, view_all_accounts, created_at, removed_at FROM staff)sql";
 
 Staff read_staff(const storage::Statement& s) {
@@ -43,7 +43,7 @@ WHERE id = ?1)sql");
 }
 
 std::optional<Staff> StaffStore::get(int64_t id) {
-  storage::Statement s(m_db, std::string(k_select) + " WHERE id = ?");
+  storage::Statement s(m_db, std::string(k_select_staff) + " WHERE id = ?");
   s.bind(1, id);
   if (!s.step()) {
     return std::nullopt;
@@ -52,7 +52,7 @@ std::optional<Staff> StaffStore::get(int64_t id) {
 }
 
 std::optional<Staff> StaffStore::find_by_email(std::string_view email) {
-  storage::Statement s(m_db, std::string(k_select) + " WHERE email = ? AND removed_at IS NULL");
+  storage::Statement s(m_db, std::string(k_select_staff) + " WHERE email = ? AND removed_at IS NULL");
   s.bind(1, email);
   if (!s.step()) {
     return std::nullopt;
@@ -61,7 +61,7 @@ std::optional<Staff> StaffStore::find_by_email(std::string_view email) {
 }
 
 std::vector<Staff> StaffStore::list(IncludeRemoved include) {
-  storage::Statement s(m_db, std::string(k_select) +
+  storage::Statement s(m_db, std::string(k_select_staff) +
                                  (include == IncludeRemoved::yes ? "" : " WHERE removed_at IS NULL") +
                                  " ORDER BY id");
   std::vector<Staff> out;

@@ -57,7 +57,7 @@ void print_account(Context& ctx, const accounts::Account& a, const std::string& 
   }
 }
 
-void run_add(const AccountOptions& o, Context& ctx) {
+void run_account_add(const AccountOptions& o, Context& ctx) {
   const auto type = o.type ? parse_type(*o.type) : accounts::AccountType::individual;
   const auto a = ctx.write([&](accounts::Session& s) {
     return accounts::add_account(s, o.name, type,
@@ -145,7 +145,7 @@ ListFilter list_filter(const AccountOptions& o, storage::Database& db) {
   return f;
 }
 
-void run_list(const AccountOptions& o, Context& ctx) {
+void run_account_list(const AccountOptions& o, Context& ctx) {
   if (ctx.out.machine()) {
     // Printed as read: 10,000 accounts are never held whole.
     ctx.read([&](storage::Database& db) {
@@ -195,7 +195,7 @@ void run_list(const AccountOptions& o, Context& ctx) {
   ctx.out.print_table(t);
 }
 
-void run_show(const AccountOptions& o, Context& ctx) {
+void run_account_show(const AccountOptions& o, Context& ctx) {
   const auto [a, contacts] = ctx.read([&](storage::Database& db) {
     auto acc = accounts::get_account(db, o.ref);
     return std::make_pair(acc, accounts::list_contacts(db, acc.id));
@@ -234,7 +234,7 @@ void run_show(const AccountOptions& o, Context& ctx) {
   }
 }
 
-void run_edit(const AccountOptions& o, Context& ctx) {
+void run_account_edit(const AccountOptions& o, Context& ctx) {
   accounts::AccountChanges in{o.new_name, std::nullopt, std::nullopt, std::nullopt};
   if (o.type) {
     in.type = parse_type(*o.type);
@@ -299,7 +299,7 @@ void register_account_commands(CLI::App& app, Context& ctx) {
     cmd->add_option("--type", o->type, "individual (default) or company")->type_name("TYPE");
     cmd->add_flag("--allow-duplicate", o->allow_duplicate,
                   "Add it even though an active account has that name already");
-    on_run(cmd, ctx, [o, &ctx] { run_add(*o, ctx); });
+    on_run(cmd, ctx, [o, &ctx] { run_account_add(*o, ctx); });
   }
   {
     auto o = std::make_shared<AccountOptions>();
@@ -316,13 +316,13 @@ void register_account_commands(CLI::App& app, Context& ctx) {
     cmd->add_option("--assigned", o->assigned, "Only accounts assigned to this staff member")
         ->type_name("STAFF");
     add_csv_flag(cmd, ctx);
-    on_run(cmd, ctx, [o, &ctx] { run_list(*o, ctx); });
+    on_run(cmd, ctx, [o, &ctx] { run_account_list(*o, ctx); });
   }
   {
     auto o = std::make_shared<AccountOptions>();
     auto* cmd = account->add_subcommand("show", "Show an account with its contacts");
     cmd->add_option("account", o->ref, "Id or name")->required();
-    on_run(cmd, ctx, [o, &ctx] { run_show(*o, ctx); });
+    on_run(cmd, ctx, [o, &ctx] { run_account_show(*o, ctx); });
   }
   {
     auto o = std::make_shared<AccountOptions>();
@@ -333,7 +333,7 @@ void register_account_commands(CLI::App& app, Context& ctx) {
     cmd->add_flag("--pause-reminders", o->pause, "No automatic reminders to this client (until --until)");
     cmd->add_option("--until", o->until, "With --pause-reminders: resume on this date")->type_name("DATE");
     cmd->add_flag("--resume-reminders", o->resume, "Automatic reminders again");
-    on_run(cmd, ctx, [o, &ctx] { run_edit(*o, ctx); });
+    on_run(cmd, ctx, [o, &ctx] { run_account_edit(*o, ctx); });
   }
   {
     auto o = std::make_shared<AccountOptions>();

@@ -72,7 +72,7 @@ void print_one(Context& ctx, const approvals::Approval& a, const std::string& li
   }
 }
 
-void run_list(const ApprovalOptions& o, Context& ctx) {
+void run_approval_list(const ApprovalOptions& o, Context& ctx) {
   TextTable t;
   t.add_column("ID", Align::right);
   t.add_column("DOCUMENT");
@@ -119,7 +119,7 @@ void run_list(const ApprovalOptions& o, Context& ctx) {
   ctx.out.print_table(t);
 }
 
-void run_show(const ApprovalOptions& o, Context& ctx) {
+void run_approval_show(const ApprovalOptions& o, Context& ctx) {
   const auto a = ctx.read([&](storage::Database& db) { return approvals::get_approval(db, o.id); });
   if (ctx.out.json()) {
     json j = approval_json(a);
@@ -193,13 +193,13 @@ void register_approval_commands(CLI::App& app, Context& ctx) {
     c->add_option("--status", o->status, "pending, approved, disapproved or cancelled")->type_name("STATUS");
     c->add_option("--job", o->job, "Only approvals linked to this job")->type_name("J")->transform(decimal());
     add_csv_flag(c, ctx);
-    on_run(c, ctx, [o, &ctx] { run_list(*o, ctx); });
+    on_run(c, ctx, [o, &ctx] { run_approval_list(*o, ctx); });
   }
   {
     auto o = std::make_shared<ApprovalOptions>();
     auto* c = ap->add_subcommand("show", "Show an approval with its reasons and comment");
     c->add_option("approval", o->id, "Approval id")->required()->transform(decimal());
-    on_run(c, ctx, [o, &ctx] { run_show(*o, ctx); });
+    on_run(c, ctx, [o, &ctx] { run_approval_show(*o, ctx); });
   }
   {
     auto o = std::make_shared<ApprovalOptions>();

@@ -34,13 +34,13 @@ void print_contact(Context& ctx, const accounts::Contact& c, std::string_view ve
   }
 }
 
-void run_add(const ContactOptions& o, Context& ctx) {
+void run_contact_add(const ContactOptions& o, Context& ctx) {
   const accounts::NewContact in{o.account.value_or(""), o.name, o.email, !o.no_notify, o.portal, o.language};
   const auto c = ctx.write([&](accounts::Session& s) { return accounts::add_contact(s, in); });
   print_contact(ctx, c, "Added");
 }
 
-void run_list(const ContactOptions& o, Context& ctx) {
+void run_contact_list(const ContactOptions& o, Context& ctx) {
   const auto list = ctx.read([&](storage::Database& db) {
     std::optional<int64_t> account_id;
     if (o.account) {
@@ -70,7 +70,7 @@ void run_list(const ContactOptions& o, Context& ctx) {
   ctx.out.print_table(t);
 }
 
-void run_show(const ContactOptions& o, Context& ctx) {
+void run_contact_show(const ContactOptions& o, Context& ctx) {
   const auto c = ctx.read(
       [&](storage::Database& db) { return accounts::get_contact(db, o.ref, o.account); });
   if (ctx.out.json()) {
@@ -87,7 +87,7 @@ void run_show(const ContactOptions& o, Context& ctx) {
                         {"created", time_text(c.created_at)}});
 }
 
-void run_edit(const ContactOptions& o, Context& ctx) {
+void run_contact_edit(const ContactOptions& o, Context& ctx) {
   accounts::ContactChanges in{o.new_name, o.new_email, std::nullopt, std::nullopt, o.language};
   if (o.notify_switch) {
     in.notify = parse_on_off("--notify", *o.notify_switch);
@@ -100,7 +100,7 @@ void run_edit(const ContactOptions& o, Context& ctx) {
   print_contact(ctx, c, "Saved");
 }
 
-void run_remove(const ContactOptions& o, Context& ctx) {
+void run_contact_remove(const ContactOptions& o, Context& ctx) {
   const auto c = ctx.write(
       [&](accounts::Session& s) { return accounts::remove_contact(s, o.ref, o.account); });
   print_contact(ctx, c, "Removed");
@@ -129,20 +129,20 @@ void register_contact_commands(CLI::App& app, Context& ctx) {
     cmd->add_flag("--portal", o->portal, "Has client-portal access");
     cmd->add_option("--language", o->language, "The language of their emails and pages (default: the firm's)")
         ->type_name(language_choices());
-    on_run(cmd, ctx, [o, &ctx] { run_add(*o, ctx); });
+    on_run(cmd, ctx, [o, &ctx] { run_contact_add(*o, ctx); });
   }
   {
     auto o = std::make_shared<ContactOptions>();
     auto* cmd = contact->add_subcommand("list", "List contacts");
     cmd->add_option("--account", o->account, "Only this account's contacts")->type_name("ACCOUNT");
     add_csv_flag(cmd, ctx);
-    on_run(cmd, ctx, [o, &ctx] { run_list(*o, ctx); });
+    on_run(cmd, ctx, [o, &ctx] { run_contact_list(*o, ctx); });
   }
   {
     auto o = std::make_shared<ContactOptions>();
     auto* cmd = contact->add_subcommand("show", "Show a contact");
     add_ref(cmd, *o);
-    on_run(cmd, ctx, [o, &ctx] { run_show(*o, ctx); });
+    on_run(cmd, ctx, [o, &ctx] { run_contact_show(*o, ctx); });
   }
   {
     auto o = std::make_shared<ContactOptions>();
@@ -154,13 +154,13 @@ void register_contact_commands(CLI::App& app, Context& ctx) {
     cmd->add_option("--portal", o->portal_switch, "on or off")->type_name("on|off");
     cmd->add_option("--language", o->language, "The language of their emails and pages; \"\" for the firm's")
         ->type_name(language_choices());
-    on_run(cmd, ctx, [o, &ctx] { run_edit(*o, ctx); });
+    on_run(cmd, ctx, [o, &ctx] { run_contact_edit(*o, ctx); });
   }
   {
     auto o = std::make_shared<ContactOptions>();
     auto* cmd = contact->add_subcommand("remove", "Remove a contact (kept in records)");
     add_ref(cmd, *o);
-    on_run(cmd, ctx, [o, &ctx] { run_remove(*o, ctx); });
+    on_run(cmd, ctx, [o, &ctx] { run_contact_remove(*o, ctx); });
   }
 }
 

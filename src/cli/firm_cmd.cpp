@@ -37,7 +37,7 @@ void print_firm_fields(Context& ctx, const accounts::Firm& f) {
                         {"created", time_text(f.created_at)}});
 }
 
-void run_show(Context& ctx) {
+void run_firm_show(Context& ctx) {
   const auto firm = ctx.read([](storage::Database& db) { return accounts::get_firm(db); });
   if (ctx.out.json()) {
     ctx.out.print_json(to_json(firm, accounts::firm_language(firm, ctx.config().firm_language)));
@@ -46,7 +46,7 @@ void run_show(Context& ctx) {
   print_firm_fields(ctx, firm);
 }
 
-void run_edit(const FirmEditOptions& o, Context& ctx) {
+void run_firm_edit(const FirmEditOptions& o, Context& ctx) {
   if (!o.name && !o.email && !o.language) {
     throw UsageError("give --name, --email or --language");
   }
@@ -70,7 +70,7 @@ void register_firm_commands(CLI::App& app, Context& ctx) {
   firm->require_subcommand(1);
   {
     auto* cmd = firm->add_subcommand("show", "Show the firm's name, email, language and when it was created");
-    on_run(cmd, ctx, [&ctx] { run_show(ctx); });
+    on_run(cmd, ctx, [&ctx] { run_firm_show(ctx); });
   }
   {
     auto o = std::make_shared<FirmEditOptions>();
@@ -81,7 +81,7 @@ void register_firm_commands(CLI::App& app, Context& ctx) {
                     "The language of client emails and pages, unless a contact has their own; \"\" for "
                     "[firm] language in config.toml (else en)")
         ->type_name(language_choices());
-    on_run(cmd, ctx, [o, &ctx] { run_edit(*o, ctx); });
+    on_run(cmd, ctx, [o, &ctx] { run_firm_edit(*o, ctx); });
   }
 }
 

@@ -91,7 +91,7 @@ void print_job(Context& ctx, const jobs::Job& j, const std::string& line, const 
   }
 }
 
-void run_show(const JobOptions& o, Context& ctx) {
+void run_job_show(const JobOptions& o, Context& ctx) {
   const auto j = ctx.read([&](storage::Database& db) { return jobs::get_job(db, o.id); });
   if (ctx.out.json()) {
     ctx.out.print_json(job_json(j));
@@ -130,7 +130,7 @@ void run_show(const JobOptions& o, Context& ctx) {
   }
 }
 
-void run_list(const JobOptions& o, Context& ctx) {
+void run_job_list(const JobOptions& o, Context& ctx) {
   TextTable t;
   t.add_column("ID", Align::right);
   t.add_column("ACCOUNT");
@@ -260,13 +260,13 @@ void register_job_commands(CLI::App& app, Context& ctx) {
     c->add_flag("--blocked", o->blocked, "Only jobs waiting for unfinished items");
     c->add_flag("--archived", o->archived, "Include archived jobs");
     add_csv_flag(c, ctx);
-    on_run(c, ctx, [o, &ctx] { run_list(*o, ctx); });
+    on_run(c, ctx, [o, &ctx] { run_job_list(*o, ctx); });
   }
   {
     auto o = std::make_shared<JobOptions>();
     auto* c = job->add_subcommand("show", "Show a job, its items, and what holds it");
     c->add_option("job", o->id, "Job id")->required()->transform(decimal());
-    on_run(c, ctx, [o, &ctx] { run_show(*o, ctx); });
+    on_run(c, ctx, [o, &ctx] { run_job_show(*o, ctx); });
   }
   {
     auto o = std::make_shared<JobOptions>();

@@ -71,7 +71,7 @@ std::string state_text(const mail::OutboxRow& r) {
   return std::string(to_string(r.state)) + (r.uncertain > 0 ? " (uncertain)" : "");
 }
 
-void run_list(const OutboxOptions& o, Context& ctx) {
+void run_outbox_list(const OutboxOptions& o, Context& ctx) {
   std::optional<mail::OutboxState> state;
   if (o.status) {
     state = parse_choice<mail::OutboxState>("--status", *o.status, mail::parse_outbox_state,
@@ -108,7 +108,7 @@ void run_list(const OutboxOptions& o, Context& ctx) {
   ctx.out.print_table(t);
 }
 
-void run_show(const OutboxOptions& o, Context& ctx) {
+void run_outbox_show(const OutboxOptions& o, Context& ctx) {
   const auto row = ctx.read([&](storage::Database& db) { return mail::find_outbox_message(db, o.id); });
   if (!row) {
     throw NotFound(fmt::format("no outbox message with id {}", o.id), "list them with 'practice outbox'");
@@ -316,21 +316,21 @@ void register_outbox_commands(CLI::App& app, Context& ctx) {
   add_list_options(outbox, *list_opts);
   outbox->callback([&ctx, list_opts, outbox] {
     if (outbox->get_subcommands().empty()) {
-      ctx.action = [list_opts, &ctx] { run_list(*list_opts, ctx); };
+      ctx.action = [list_opts, &ctx] { run_outbox_list(*list_opts, ctx); };
     }
   });
   {
     auto o = std::make_shared<OutboxOptions>();
     auto* cmd = outbox->add_subcommand("list", "List messages (the same as 'practice outbox')");
     add_list_options(cmd, *o);
-    on_run(cmd, ctx, [o, &ctx] { run_list(*o, ctx); });
+    on_run(cmd, ctx, [o, &ctx] { run_outbox_list(*o, ctx); });
   }
   {
     auto o = std::make_shared<OutboxOptions>();
     auto* cmd = outbox->add_subcommand("show", "Show one message with its headers and body");
     cmd->add_option("id", o->id, "Outbox id")->required()->transform(decimal());
     cmd->add_flag("--raw", o->raw, "Print the message exactly as sent (CRLF line endings)");
-    on_run(cmd, ctx, [o, &ctx] { run_show(*o, ctx); });
+    on_run(cmd, ctx, [o, &ctx] { run_outbox_show(*o, ctx); });
   }
   {
     auto o = std::make_shared<OutboxOptions>();

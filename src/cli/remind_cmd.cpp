@@ -47,7 +47,7 @@ json planned_json(const reminders::Planned& p) {
   return j;
 }
 
-void run_list(const RemindOptions& o, Context& ctx) {
+void run_remind_list(const RemindOptions& o, Context& ctx) {
   const auto cal = reminders::calendar_from(ctx.config(), ctx.base_dir());
   const auto now = ctx.now();
   TextTable t;
@@ -196,7 +196,7 @@ void register_remind_command(CLI::App& app, Context& ctx) {
                        "--csv goes with --list, or with --run --dry-run");
     }
     if (o->list) {
-      run_list(*o, ctx);
+      run_remind_list(*o, ctx);
     } else {
       run_remind(*o, ctx);
     }

@@ -242,7 +242,7 @@ void run_send(const RequestOptions& o, Context& ctx) {
                                     r.recipients.size() == 1 ? "" : "s"), mail);
 }
 
-void run_edit(const RequestOptions& o, Context& ctx) {
+void run_request_edit(const RequestOptions& o, Context& ctx) {
   requests::RequestChanges in;
   in.title = o.title;
   in.message = o.message;
@@ -263,7 +263,7 @@ void run_edit(const RequestOptions& o, Context& ctx) {
   print_request(ctx, r, fmt::format("Saved request {}", r.id));
 }
 
-void run_list(const RequestOptions& o, Context& ctx) {
+void run_request_list(const RequestOptions& o, Context& ctx) {
   TextTable t;
   t.add_column("ID", Align::right);
   t.add_column("ACCOUNT");
@@ -307,7 +307,7 @@ void run_list(const RequestOptions& o, Context& ctx) {
   ctx.out.print_table(t);
 }
 
-void run_show(const RequestOptions& o, Context& ctx) {
+void run_request_show(const RequestOptions& o, Context& ctx) {
   const auto env = ctx.request_env();
   const auto r = ctx.read([&](storage::Database& db) { return requests::get_request(db, o.id); });
   std::vector<requests::Link> links;
@@ -428,7 +428,7 @@ void run_submit(const RequestOptions& o, Context& ctx) {
   print_request(ctx, out.requests.front(), fmt::format("Request {} submitted", o.id), mail);
 }
 
-void run_complete(const RequestOptions& o, Context& ctx) {
+void run_request_complete(const RequestOptions& o, Context& ctx) {
   const auto env = ctx.request_env();
   const auto out = ctx.write([&](accounts::Session& s) { return app::complete_request(s, env, o.id); });
   const auto mail = ctx.deliver_after_commit(out.outbox_ids);
@@ -445,7 +445,7 @@ void run_relink(const RequestOptions& o, Context& ctx) {
   print_request(ctx, r, fmt::format("New links for request {}; the old ones no longer work", r.id));
 }
 
-void run_export(const RequestOptions& o, Context& ctx) {
+void run_request_export(const RequestOptions& o, Context& ctx) {
   const auto env = ctx.request_env();
   const auto r = ctx.read([&](storage::Database& db) { return requests::get_request(db, o.id); });
   const std::string dir = o.dir.value_or(fmt::format("request-{}", r.id));
@@ -515,7 +515,7 @@ void register_request_commands(CLI::App& app, Context& ctx) {
          });
   }
   verb("send", "Send a draft", run_send, add_id);
-  verb("edit", "Change a request", run_edit, [](CLI::App* c, RequestOptions& o) {
+  verb("edit", "Change a request", run_request_edit, [](CLI::App* c, RequestOptions& o) {
     add_id(c, o);
     c->add_option("--title", o.title, "Title");
     c->add_option("--message", o.message, "Message");
@@ -527,13 +527,13 @@ void register_request_commands(CLI::App& app, Context& ctx) {
     add_reminder_options(c, o);
     c->add_flag("--reminders-on", o.reminders_on, "Switch automatic reminders back on");
   });
-  add_csv_flag(verb("list", "List requests", run_list, [](CLI::App* c, RequestOptions& o) {
+  add_csv_flag(verb("list", "List requests", run_request_list, [](CLI::App* c, RequestOptions& o) {
     c->add_option("--account", o.account, "Only this account's")->type_name("ACCOUNT");
     c->add_option("--status", o.status, "draft, pending, in_progress, submitted, completed or cancelled")
         ->type_name("STATUS");
     c->add_option("--job", o.job, "Only requests linked to this job")->type_name("J")->transform(decimal());
   }), ctx);
-  verb("show", "Show a request with its questions, answers and recipients", run_show,
+  verb("show", "Show a request with its questions, answers and recipients", run_request_show,
        [](CLI::App* c, RequestOptions& o) {
          add_id(c, o);
          c->add_flag("--links", o.links, "Print each recipient's secret link");
@@ -580,7 +580,7 @@ void register_request_commands(CLI::App& app, Context& ctx) {
     add_id(c, o);
     c->add_option("--by", o.by, "The recipient this was entered for")->type_name("CONTACT_OR_EMAIL");
   });
-  verb("complete", "Mark a request done", run_complete, add_id);
+  verb("complete", "Mark a request done", run_request_complete, add_id);
   verb("resend", "Email the request again now (does not use up automatic reminders)",
        [](const RequestOptions& o, Context& c) {
          const auto env = c.request_env();
@@ -600,7 +600,7 @@ void register_request_commands(CLI::App& app, Context& ctx) {
     add_id(c, o);
     c->add_option("--to", o.relink_to, "Only this recipient")->type_name("CONTACT_OR_EMAIL");
   });
-  verb("export", "Write the answers (JSON) and attached files to a folder", run_export,
+  verb("export", "Write the answers (JSON) and attached files to a folder", run_request_export,
        [](CLI::App* c, RequestOptions& o) {
          add_id(c, o);
          c->add_option("--dir", o.dir, "The folder to create (default request-ID)")->type_name("DIR");

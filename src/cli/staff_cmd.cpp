@@ -49,7 +49,7 @@ void print_staff(Context& ctx, const accounts::Staff& s, std::string_view verb) 
   }
 }
 
-void run_add(const StaffAddOptions& o, Context& ctx) {
+void run_staff_add(const StaffAddOptions& o, Context& ctx) {
   accounts::NewStaff in{o.name, o.email, std::nullopt, o.view_all};
   if (o.role) {
     in.role = parse_role_arg(*o.role);
@@ -58,7 +58,7 @@ void run_add(const StaffAddOptions& o, Context& ctx) {
   print_staff(ctx, s, "Added");
 }
 
-void run_edit(const StaffEditOptions& o, Context& ctx) {
+void run_staff_edit(const StaffEditOptions& o, Context& ctx) {
   accounts::StaffChanges in{o.name, o.email, std::nullopt, std::nullopt};
   if (o.role) {
     in.role = parse_role_arg(*o.role);
@@ -71,12 +71,12 @@ void run_edit(const StaffEditOptions& o, Context& ctx) {
   print_staff(ctx, s, "Saved");
 }
 
-void run_remove(const StaffRefOptions& o, Context& ctx) {
+void run_staff_remove(const StaffRefOptions& o, Context& ctx) {
   const auto s = ctx.write([&](accounts::Session& ss) { return accounts::remove_staff(ss, o.ref); });
   print_staff(ctx, s, "Removed");
 }
 
-void run_list(const StaffRefOptions& o, Context& ctx) {
+void run_staff_list(const StaffRefOptions& o, Context& ctx) {
   const auto list = ctx.read([&](storage::Database& db) {
     return accounts::list_staff(db, o.all ? accounts::IncludeRemoved::yes : accounts::IncludeRemoved::no);
   });
@@ -108,7 +108,7 @@ void run_list(const StaffRefOptions& o, Context& ctx) {
   ctx.out.print_table(t);
 }
 
-void run_show(const StaffRefOptions& o, Context& ctx) {
+void run_staff_show(const StaffRefOptions& o, Context& ctx) {
   const auto [s, accounts_list] = ctx.read([&](storage::Database& db) {
     auto st = accounts::get_staff(db, o.ref);
     return std::make_pair(st, accounts::assigned_accounts(db, st.id));
@@ -148,20 +148,20 @@ void register_staff_commands(CLI::App& app, Context& ctx) {
     cmd->add_option("--role", o->role, "owner, admin or member (first: owner; else member)")
         ->type_name("ROLE");
     cmd->add_flag("--view-all-accounts", o->view_all, "May work on every account");
-    on_run(cmd, ctx, [o, &ctx] { run_add(*o, ctx); });
+    on_run(cmd, ctx, [o, &ctx] { run_staff_add(*o, ctx); });
   }
   {
     auto o = std::make_shared<StaffRefOptions>();
     auto* cmd = staff->add_subcommand("list", "List staff");
     cmd->add_flag("--all", o->all, "Include removed staff");
     add_csv_flag(cmd, ctx);
-    on_run(cmd, ctx, [o, &ctx] { run_list(*o, ctx); });
+    on_run(cmd, ctx, [o, &ctx] { run_staff_list(*o, ctx); });
   }
   {
     auto o = std::make_shared<StaffRefOptions>();
     auto* cmd = staff->add_subcommand("show", "Show a staff member");
     cmd->add_option("staff", o->ref, "Id, email or name")->required();
-    on_run(cmd, ctx, [o, &ctx] { run_show(*o, ctx); });
+    on_run(cmd, ctx, [o, &ctx] { run_staff_show(*o, ctx); });
   }
   {
     auto o = std::make_shared<StaffEditOptions>();
@@ -171,13 +171,13 @@ void register_staff_commands(CLI::App& app, Context& ctx) {
     cmd->add_option("--email", o->email, "New email address")->type_name("ADDRESS");
     cmd->add_option("--role", o->role, "owner, admin or member")->type_name("ROLE");
     cmd->add_option("--view-all-accounts", o->view_all, "on or off")->type_name("on|off");
-    on_run(cmd, ctx, [o, &ctx] { run_edit(*o, ctx); });
+    on_run(cmd, ctx, [o, &ctx] { run_staff_edit(*o, ctx); });
   }
   {
     auto o = std::make_shared<StaffRefOptions>();
     auto* cmd = staff->add_subcommand("remove", "Remove a staff member (kept in records)");
     cmd->add_option("staff", o->ref, "Id, email or name")->required();
-    on_run(cmd, ctx, [o, &ctx] { run_remove(*o, ctx); });
+    on_run(cmd, ctx, [o, &ctx] { run_staff_remove(*o, ctx); });
   }
 }
 

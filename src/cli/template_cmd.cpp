@@ -30,7 +30,7 @@ nlohmann::ordered_json template_json(int64_t id, const requests::Definition& d) 
   return j;
 }
 
-void run_add(const TemplateOptions& o, Context& ctx) {
+void run_template_add(const TemplateOptions& o, Context& ctx) {
   const auto def = requests::parse_definition(read_text_file(o.file), o.file);
   const auto id = ctx.write([&](accounts::Session& s) { return requests::add_template(s, def); });
   if (ctx.out.json()) {
@@ -41,7 +41,7 @@ void run_add(const TemplateOptions& o, Context& ctx) {
   }
 }
 
-void run_list(Context& ctx) {
+void run_template_list(Context& ctx) {
   const auto list = ctx.read([](storage::Database& db) { return requests::list_templates(db); });
   if (ctx.out.machine()) {
     ctx.out.print_json_array(list, [](const auto& p) { return template_json(p.first, p.second); });
@@ -63,7 +63,7 @@ void run_list(Context& ctx) {
   ctx.out.print_table(t);
 }
 
-void run_show(const TemplateOptions& o, Context& ctx) {
+void run_template_show(const TemplateOptions& o, Context& ctx) {
   const auto [id, d] = ctx.read([&](storage::Database& db) { return requests::get_template(db, o.name); });
   if (ctx.out.json()) {
     ctx.out.print_json(template_json(id, d));
@@ -72,7 +72,7 @@ void run_show(const TemplateOptions& o, Context& ctx) {
   fmt::print("{}", requests::export_definition(d));
 }
 
-void run_export(const TemplateOptions& o, Context& ctx) {
+void run_template_export(const TemplateOptions& o, Context& ctx) {
   const auto d = ctx.read([&](storage::Database& db) { return requests::get_template(db, o.name).second; });
   if (ctx.out.json()) {
     // The same content as the TOML, as the object 'template show --json' holds.
@@ -82,7 +82,7 @@ void run_export(const TemplateOptions& o, Context& ctx) {
   fmt::print("{}", requests::export_definition(d));
 }
 
-void run_remove(const TemplateOptions& o, Context& ctx) {
+void run_template_remove(const TemplateOptions& o, Context& ctx) {
   const auto d = ctx.write([&](accounts::Session& s) { return jobs::remove_template(s, o.name); });
   ctx.out.print_line(fmt::format("Removed request template {}", d.name));
 }
@@ -96,12 +96,12 @@ void register_template_commands(CLI::App& app, Context& ctx) {
     auto o = std::make_shared<TemplateOptions>();
     auto* cmd = tpl->add_subcommand("add", "Add a template from a TOML file");
     cmd->add_option("--file", o->file, "The template file")->required()->type_name("FILE.toml");
-    on_run(cmd, ctx, [o, &ctx] { run_add(*o, ctx); });
+    on_run(cmd, ctx, [o, &ctx] { run_template_add(*o, ctx); });
   }
   {
     auto* cmd = tpl->add_subcommand("list", "List templates");
     add_csv_flag(cmd, ctx);
-    on_run(cmd, ctx, [&ctx] { run_list(ctx); });
+    on_run(cmd, ctx, [&ctx] { run_template_list(ctx); });
   }
   for (const char* verb : {"show", "export", "remove"}) {
     auto o = std::make_shared<TemplateOptions>();
@@ -112,11 +112,11 @@ void register_template_commands(CLI::App& app, Context& ctx) {
     cmd->add_option("template", o->name, "Name or id")->required();
     on_run(cmd, ctx, [o, &ctx, v] {
       if (v == "show") {
-        run_show(*o, ctx);
+        run_template_show(*o, ctx);
       } else if (v == "export") {
-        run_export(*o, ctx);
+        run_template_export(*o, ctx);
       } else {
-        run_remove(*o, ctx);
+        run_template_remove(*o, ctx);
       }
     });
   }
