@@ -17,8 +17,9 @@ SQLite targets: a point command (one record, or one account's records) under
 10 ms and at most 1.5x sqlite3; a whole-firm list at most 1.5x sqlite3 and
 under 32 MB; audit --verify at least 1,000,000 rows/s and under 32 MB;
 remind --run --dry-run under 1 s.
-PostgreSQL targets (a server round trip per statement and a connection's
-start-up, ~4 ms, where SQLite reads a file in the process): a point command
+PostgreSQL targets (loading libpq's libraries and a connection's start-up,
+about 20 ms here, and a server round trip per statement, where SQLite reads a
+file in the process): a point command
 under 25 ms; a whole-firm list at most 2x practice on SQLite and under 32 MB;
 audit --verify at least 500,000 rows/s and under 32 MB; remind --run
 --dry-run under 2 s.

@@ -56,14 +56,11 @@ constexpr std::string_view k_todo = R"sql(
 SELECT kind, id, title, status, coalesce(last_sent, recorded) FROM (
   SELECT 'request' AS kind, r.id AS id, r.title AS title, r.status AS status,
          coalesce(r.last_notified_at, r.sent_at) AS recorded,
-         (SELECT max(o.sent_at) FROM outbox o
-          WHERE o.item = 'request:' || r.id AND o.kind IN $KINDS AND coalesce(o.state, '') = 'sent') AS last_sent
+         $REQUEST_LAST_SENT AS last_sent
   FROM requests r
   WHERE r.account_id = ?1 AND r.status IN ('pending', 'in_progress')
   UNION ALL
-  SELECT 'approval', p.id, d.name, p.status, coalesce(p.last_notified_at, p.requested_at),
-         (SELECT max(o.sent_at) FROM outbox o
-          WHERE o.item = 'approval:' || p.id AND o.kind IN $KINDS AND coalesce(o.state, '') = 'sent')
+  SELECT 'approval', p.id, d.name, p.status, coalesce(p.last_notified_at, p.requested_at), $APPROVAL_LAST_SENT
   FROM approvals p JOIN documents d ON d.id = p.document_id
   WHERE p.account_id = ?1 AND p.status = 'pending') AS items
 ORDER BY 5 DESC, 1, 2 DESC)sql";
@@ -90,8 +87,19 @@ std::string items_of(std::string_view select, std::string_view item) {
   return with_kinds(out);
 }
 
-std::string request_items() { return items_of(k_request_items, "'request:' || r.id"); }
-std::string approval_items() { return items_of(k_approval_items, "'approval:' || p.id"); }
+// The SQL of each kind's name in the outbox, in the queries above.
+constexpr std::string_view k_request_item = "'request:' || r.id";
+constexpr std::string_view k_approval_item = "'approval:' || p.id";
+
+std::string request_items() { return items_of(k_request_items, k_request_item); }
+std::string approval_items() { return items_of(k_approval_items, k_approval_item); }
+
+// k_last_sent of the item named by the SQL `item`.
+std::string last_sent_of(std::string_view item) {
+  std::string out(k_last_sent);
+  replace_all(out, "$ITEM", item);
+  return out;
+}
 
 Item read_item(const storage::Statement& s) {
   Item i;
@@ -151,7 +159,12 @@ std::string ReminderStore::item_sql(const std::string& kind) {
   return kind == "request" ? request_items() + " AND r.id = ?1" : approval_items() + " AND p.id = ?1";
 }
 
-std::string ReminderStore::todo_sql() { return with_kinds(k_todo); }
+std::string ReminderStore::todo_sql() {
+  std::string out(k_todo);
+  replace_all(out, "$REQUEST_LAST_SENT", last_sent_of(k_request_item));
+  replace_all(out, "$APPROVAL_LAST_SENT", last_sent_of(k_approval_item));
+  return with_kinds(out);
+}
 
 void ReminderStore::each_item(std::optional<int64_t> account_id, ItemSet set, ItemOrder order,
                               const std::function<void(const Item&)>& fn) {
